@@ -1,0 +1,27 @@
+"""Helpers shared by every chapter of the dropout course.
+
+Importing this package first keeps TensorFlow's start-up chatter (oneDNN and
+CPU-feature notices) out of notebooks and selects the TensorFlow backend for
+Keras. Each submodule has one job:
+
+- :mod:`utils.data`: load and validate the shipped Sonar data set;
+- :mod:`utils.models`: the course's Keras model builders;
+- :mod:`utils.evaluation`: the reference scikeras + scikit-learn cross-validation;
+- :mod:`utils.engine`: the fast cross-validation engine used for experiments;
+- :mod:`utils.results`: the result type both evaluations return;
+- :mod:`utils.seed`: one call that makes a run repeatable;
+- :mod:`utils.plotting`: the course's plotting style and recurring plots.
+"""
+
+import os
+
+# Must happen before TensorFlow is imported anywhere in the process.
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+from utils.data import SonarData, SonarDataError, load_sonar  # noqa: E402
+from utils.results import CVResult  # noqa: E402
+from utils.seed import set_seed  # noqa: E402
+
+__all__ = ["CVResult", "SonarData", "SonarDataError", "load_sonar", "set_seed"]

@@ -1,0 +1,142 @@
+"""Keras model builders for the course.
+
+:func:`build_mlp` makes every network in the course; the three reference
+models of the source experiments are thin presets on top of it. Every builder
+returns a *compiled* model, so the same function serves the scikeras recipe
+(:mod:`utils.evaluation`) and the fast engine (:mod:`utils.engine`).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import keras
+
+#: Settings of the three reference experiments (see COURSE_SPEC / chapter 2-4).
+REFERENCE_SETTINGS = {
+    "baseline": dict(hidden_units=(60, 30), learning_rate=0.01, momentum=0.8),
+    "visible dropout": dict(
+        hidden_units=(60, 30), input_dropout=0.2, max_norm=3.0, learning_rate=0.1, momentum=0.9
+    ),
+    "hidden dropout": dict(
+        hidden_units=(60, 30), hidden_dropout=0.2, max_norm=3.0, learning_rate=0.1, momentum=0.9
+    ),
+}
+
+
+def _check_rate(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    return float(value)
+
+
+def _check_positive(name: str, value, integer: bool = False):
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
+        what = "a positive integer" if integer else "a positive number"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return value
+
+
+def build_mlp(
+    hidden_units: Sequence[int] = (60, 30),
+    *,
+    input_dropout: float = 0.0,
+    hidden_dropout: float = 0.0,
+    max_norm: float | None = None,
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 0.01,
+    momentum: float = 0.8,
+    n_features: int = 60,
+    n_classes: int = 2,
+) -> keras.Model:
+    """Build and compile a ReLU multilayer perceptron trained by SGD with momentum.
+
+    The layout is ``Input -> [Dropout(input_dropout)] -> (Dense(units, relu,
+    MaxNorm) -> [Dropout(hidden_dropout)]) per hidden layer -> output``. Dropout
+    layers with rate 0 are left out, so ``build_mlp()`` is the plain baseline.
+
+    Parameters
+    ----------
+    hidden_units:
+        Width of each hidden layer, e.g. ``(60, 30)``.
+    input_dropout, hidden_dropout:
+        Keras dropout *rates* (probability of dropping a unit), in [0, 1).
+    max_norm:
+        If given, ``MaxNorm(max_norm)`` on every hidden layer's kernel.
+    learning_rate:
+        SGD learning rate, or a Keras learning-rate schedule.
+    momentum:
+        SGD momentum, in [0, 1).
+    n_features:
+        Number of inputs.
+    n_classes:
+        2 gives one sigmoid unit and binary cross-entropy (labels 0/1); more
+        gives a softmax layer and sparse categorical cross-entropy (labels
+        ``0 .. n_classes - 1``).
+
+    Returns
+    -------
+    keras.Model
+        A compiled ``keras.Sequential`` model with an ``accuracy`` metric.
+    """
+    if isinstance(hidden_units, (str, bytes)) or not isinstance(hidden_units, Sequence):
+        raise ValueError(f"hidden_units must be a sequence of positive integers, got {hidden_units!r}")
+    for units in hidden_units:
+        _check_positive("each entry of hidden_units", units, integer=True)
+    input_dropout = _check_rate("input_dropout", input_dropout)
+    hidden_dropout = _check_rate("hidden_dropout", hidden_dropout)
+    if max_norm is not None:
+        _check_positive("max_norm", max_norm)
+    if not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+        _check_positive("learning_rate", learning_rate)
+    momentum = _check_rate("momentum", momentum)
+    _check_positive("n_features", n_features, integer=True)
+    if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+
+    constraint = keras.constraints.MaxNorm(max_norm) if max_norm is not None else None
+    layers: list[keras.layers.Layer] = [keras.Input(shape=(n_features,))]
+    if input_dropout > 0:
+        layers.append(keras.layers.Dropout(input_dropout))
+    for units in hidden_units:
+        layers.append(keras.layers.Dense(units, activation="relu", kernel_constraint=constraint))
+        if hidden_dropout > 0:
+            layers.append(keras.layers.Dropout(hidden_dropout))
+    if n_classes == 2:
+        layers.append(keras.layers.Dense(1, activation="sigmoid"))
+        loss = "binary_crossentropy"
+    else:
+        layers.append(keras.layers.Dense(n_classes, activation="softmax"))
+        loss = "sparse_categorical_crossentropy"
+
+    model = keras.Sequential(layers)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum),
+        loss=loss,
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def _preset(name: str, overrides: dict) -> keras.Model:
+    settings = {**REFERENCE_SETTINGS[name], **overrides}
+    return build_mlp(**settings)
+
+
+def baseline_model(**overrides) -> keras.Model:
+    """The source's baseline: 60-60-30-1, no dropout, SGD(lr 0.01, momentum 0.8).
+
+    Keyword arguments override any :func:`build_mlp` setting.
+    """
+    return _preset("baseline", overrides)
+
+
+def visible_dropout_model(**overrides) -> keras.Model:
+    """Dropout(0.2) on the inputs, MaxNorm(3) hidden layers, SGD(lr 0.1, momentum 0.9)."""
+    return _preset("visible dropout", overrides)
+
+
+def hidden_dropout_model(**overrides) -> keras.Model:
+    """Dropout(0.2) after each MaxNorm(3) hidden layer, SGD(lr 0.1, momentum 0.9)."""
+    return _preset("hidden dropout", overrides)

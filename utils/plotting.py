@@ -1,0 +1,121 @@
+"""The course's plotting style and the plots that recur across chapters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+
+from utils.results import CVResult
+
+#: One colour per role, used consistently in every chapter.
+COLORS = {
+    "train": "#1f77b4",
+    "validation": "#d62728",
+    "rock": "#8c564b",
+    "mine": "#2ca02c",
+    "accent": "#ff7f0e",
+    "neutral": "#7f7f7f",
+}
+
+
+def set_style() -> None:
+    """Apply the course's matplotlib style (call once at the top of a chapter)."""
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (7.0, 4.0),
+            "figure.dpi": 110,
+            "savefig.dpi": 110,
+            "savefig.bbox": "tight",
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titlesize": 12,
+            "axes.labelsize": 11,
+            "legend.frameon": False,
+            "font.size": 10,
+        }
+    )
+
+
+def plot_learning_curves(result: CVResult, axes: Sequence[plt.Axes] | None = None,
+                         title: str | None = None) -> np.ndarray:
+    """Training vs. validation loss and accuracy over epochs, mean over splits with a band.
+
+    The band spans the 10th to 90th percentile of the splits.
+
+    Parameters
+    ----------
+    result:
+        A :class:`CVResult` with ``history`` (from :func:`utils.engine.fast_cv`).
+    axes:
+        Two axes to draw on; a new figure with two panels when ``None``.
+    title:
+        Figure title; the result's label when ``None``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The two axes (loss, accuracy).
+    """
+    if not isinstance(result, CVResult) or result.history is None:
+        raise ValueError("plot_learning_curves needs a CVResult with per-epoch history (from fast_cv)")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    axes = np.asarray(axes).ravel()
+    if axes.size != 2:
+        raise ValueError(f"axes must hold exactly two Axes, got {axes.size}")
+    epochs = np.arange(1, result.history["loss"].shape[1] + 1)
+    for ax, metric, name in zip(axes, ("loss", "accuracy"), ("cross-entropy loss", "accuracy")):
+        for key, role, text in ((metric, "train", "training"), (f"val_{metric}", "validation", "held-out fold")):
+            values = result.history[key]
+            ax.plot(epochs, values.mean(0), color=COLORS[role], label=text)
+            lo, hi = np.percentile(values, [10, 90], axis=0)
+            ax.fill_between(epochs, lo, hi, color=COLORS[role], alpha=0.15, linewidth=0)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+    axes[0].legend()
+    title = result.label if title is None else title
+    if title:
+        axes[0].figure.suptitle(title)
+    return axes
+
+
+def plot_fold_scores(results: Mapping[str, CVResult] | Sequence[CVResult], ax: plt.Axes | None = None,
+                     reference: float | None = None) -> plt.Axes:
+    """Per-split accuracies of several models as a box plot with the points on top.
+
+    Parameters
+    ----------
+    results:
+        ``{label: CVResult}`` or a sequence of labelled results.
+    ax:
+        Axes to draw on; a new figure when ``None``.
+    reference:
+        Optional accuracy (0-1) drawn as a dashed horizontal line.
+    """
+    if isinstance(results, Mapping):
+        items = list(results.items())
+    else:
+        items = [(r.label, r) for r in results]
+    if not items or not all(isinstance(r, CVResult) for _, r in items):
+        raise ValueError("results must be a non-empty collection of CVResult")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(4.0, 1.3 * len(items) + 2), 4))
+    data = [100 * r.scores for _, r in items]
+    ax.boxplot(data, showfliers=False, widths=0.5)
+    rng = np.random.default_rng(0)  # jitter only; fixed so figures do not change between runs
+    for i, values in enumerate(data, start=1):
+        ax.scatter(i + rng.uniform(-0.12, 0.12, len(values)), values, s=12, alpha=0.6,
+                   color=COLORS["train"], zorder=3)
+        ax.scatter([i], [values.mean()], marker="D", color=COLORS["accent"], zorder=4,
+                   label="mean" if i == 1 else None)
+    ax.set_xticks(range(1, len(items) + 1), [name for name, _ in items], rotation=15 if len(items) > 4 else 0)
+    ax.set_ylabel("test accuracy per split (%)")
+    if reference is not None:
+        ax.axhline(100 * reference, ls="--", color=COLORS["neutral"], lw=1)
+    ax.legend(loc="lower right")
+    return ax
