@@ -186,6 +186,26 @@ class _StackedNetwork:
             hits = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels), tf.float32)
         return loss, hits
 
+    def train_step(self, x, y, weight):
+        """One optimizer step of every copy, each on its own batch.
+
+        ``x`` is ``(n, batch, features)``, ``y`` and ``weight`` are ``(n, batch)``;
+        padding rows have weight 0. Returns each copy's summed loss and number of
+        correct predictions over its real rows (for the epoch's running metrics).
+        """
+        with tf.GradientTape() as tape:
+            loss, hits = self.losses_and_hits(self.logits(x, training=True), y)
+            per_copy = _weighted_mean(loss, weight)  # each copy's mean batch loss, as in Keras
+            total = tf.reduce_sum(per_copy)  # d total / d slice k == d loss_k / d slice k
+        grads = tape.gradient(total, self.variables)
+        self.optimizer.apply(grads, self.variables)  # also applies MaxNorm, as in Keras
+        return per_copy * tf.reduce_sum(weight, -1), tf.reduce_sum(hits * weight, -1)
+
+
+def _weighted_mean(values, weights):
+    """Mean of ``values`` over the last axis counting only rows with weight 1."""
+    return tf.reduce_sum(values * weights, -1) / tf.maximum(tf.reduce_sum(weights, -1), 1.0)
+
 
 def _check_int(name: str, value, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
@@ -238,33 +258,19 @@ def _train_group(build_fn, X, y, splits, *, epochs, batch_size, seed, on_epoch):
     rng = np.random.default_rng(seed)
     sample_count = tf.constant(n_train, tf.float32)
 
-    def weighted_mean(values, weights):
-        return tf.reduce_sum(values * weights, -1) / tf.maximum(tf.reduce_sum(weights, -1), 1.0)
-
-    @tf.function
-    def train_step(index, weight):
-        xb = tf.gather(Xtr, index, batch_dims=1)
-        yb = tf.gather(ytr, index, batch_dims=1)
-        with tf.GradientTape() as tape:
-            loss, hits = net.losses_and_hits(net.logits(xb, training=True), yb)
-            per_split = weighted_mean(loss, weight)  # each split's mean batch loss
-            total = tf.reduce_sum(per_split)  # its gradient w.r.t. slice k is split k's own
-        grads = tape.gradient(total, net.variables)
-        net.optimizer.apply(grads, net.variables)
-        batch = tf.reduce_sum(weight, -1)
-        return per_split * batch, tf.reduce_sum(hits * weight, -1)
-
     @tf.function
     def run_epoch(index, weight):
         loss_sum = tf.zeros((n,))
         hit_sum = tf.zeros((n,))
         for s in tf.range(steps):
-            batch_loss, batch_hits = train_step(index[s], weight[s])
+            xb = tf.gather(Xtr, index[s], batch_dims=1)  # (n, batch, features): split k's own rows
+            yb = tf.gather(ytr, index[s], batch_dims=1)
+            batch_loss, batch_hits = net.train_step(xb, yb, weight[s])
             loss_sum += batch_loss
             hit_sum += batch_hits
         val_loss, val_hits = net.losses_and_hits(net.logits(Xte, training=False), yte)
         return (loss_sum / sample_count, hit_sum / sample_count,
-                weighted_mean(val_loss, wte), weighted_mean(val_hits, wte))
+                _weighted_mean(val_loss, wte), _weighted_mean(val_hits, wte))
 
     history = {key: np.empty((n, epochs)) for key in HISTORY_KEYS}
     for epoch in range(epochs):
@@ -277,12 +283,13 @@ def _train_group(build_fn, X, y, splits, *, epochs, batch_size, seed, on_epoch):
             mask[:size] = 1.0
             index[:, k] = order.reshape(steps, batch_size)
             weight[:, k] = mask.reshape(steps, batch_size)
+        # Sanity: every training row of every split is used exactly once this epoch.
+        assert np.array_equal(weight.sum(axis=(0, 2)), n_train), "a split's epoch is not one full pass"
         values = run_epoch(tf.constant(index), tf.constant(weight))
         for key, value in zip(HISTORY_KEYS, values):
             history[key][:, epoch] = value.numpy()
         if on_epoch is not None:
             on_epoch()
-    assert np.all(np.isfinite(history["loss"])), "training diverged: the loss is not finite"
     return history
 
 

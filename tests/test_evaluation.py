@@ -1,0 +1,73 @@
+"""utils.evaluation: the scikeras recipe is stratified and shuffled, whatever cv the caller passes."""
+
+import numpy as np
+import pytest
+from sklearn.base import is_classifier
+from sklearn.model_selection import KFold, StratifiedKFold, check_cv
+
+from utils.evaluation import KerasClassifier, make_reference_pipeline, reference_cv, resolve_cv
+from utils.models import build_mlp
+
+
+def tiny_model():
+    return build_mlp(hidden_units=(4,), learning_rate=0.05)
+
+
+def test_wrapper_is_a_classifier_so_integer_cv_is_stratified():
+    clf = KerasClassifier(model=tiny_model)
+    assert is_classifier(clf)
+    y = np.array([0] * 10 + [1] * 10)
+    assert isinstance(check_cv(5, y, classifier=is_classifier(clf)), StratifiedKFold)
+
+
+def test_resolve_cv_integer_is_stratified_and_shuffled():
+    cv = resolve_cv(10, seed=3)
+    assert isinstance(cv, StratifiedKFold) and cv.shuffle and cv.random_state == 3 and cv.n_splits == 10
+
+
+def test_resolve_cv_keeps_an_explicit_splitter():
+    explicit = KFold(3)
+    assert resolve_cv(explicit) is explicit
+
+
+@pytest.mark.parametrize("bad", [1, 0, True, "10", 2.5, None])
+def test_resolve_cv_rejects_bad_values(bad):
+    with pytest.raises(ValueError, match="cv must be"):
+        resolve_cv(bad)
+
+
+def test_pipeline_scales_then_classifies():
+    pipe = make_reference_pipeline(tiny_model, epochs=3, batch_size=8, seed=1)
+    assert [name for name, _ in pipe.steps] == ["scale", "model"]
+    assert pipe.named_steps["model"].epochs == 3 and pipe.named_steps["model"].random_state == 1
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(epochs=0), "epochs must be a positive integer"),
+    (dict(batch_size=-2), "batch_size must be a positive integer"),
+])
+def test_pipeline_rejects_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_reference_pipeline(tiny_model, **kwargs)
+
+
+def test_pipeline_rejects_a_non_callable():
+    with pytest.raises(ValueError, match="build_fn must be a callable"):
+        make_reference_pipeline("not a model")
+
+
+def test_reference_cv_on_label_sorted_data_gets_stratified_shuffled_folds(sonar):
+    # Sonar's rows are sorted by label: unstratified, unshuffled folds would be one-class.
+    result = reference_cv(lambda: build_mlp(hidden_units=(4,)), sonar.X, sonar.y, cv=4, epochs=1,
+                          batch_size=64, seed=0)
+    assert result.scores.shape == (4,)
+    overall = sonar.y.mean()
+    for test in result.test_indices:
+        assert abs(sonar.y[test].mean() - overall) < 0.03, "a test fold is not stratified"
+        assert not np.all(np.diff(np.sort(test)) == 1), "a test fold is a contiguous block: not shuffled"
+    assert np.array_equal(np.sort(np.concatenate(result.test_indices)), np.arange(len(sonar.y)))
+
+
+def test_reference_cv_rejects_mismatched_data(sonar):
+    with pytest.raises(ValueError, match="X must be 2-D and y 1-D"):
+        reference_cv(tiny_model, sonar.X, sonar.y[:-1], epochs=1)

@@ -1,0 +1,58 @@
+"""utils.seed and utils.plotting."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import keras  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from utils.plotting import plot_fold_scores, plot_learning_curves, set_style  # noqa: E402
+from utils.results import CVResult  # noqa: E402
+from utils.seed import set_seed  # noqa: E402
+
+
+def test_set_seed_repeats_keras_initialisation():
+    assert set_seed(3) == 3
+    a = keras.layers.Dense(4)
+    a.build((None, 2))
+    set_seed(3)
+    b = keras.layers.Dense(4)
+    b.build((None, 2))
+    np.testing.assert_array_equal(a.kernel.numpy(), b.kernel.numpy())
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "1", True, None])
+def test_set_seed_rejects_bad_values(bad):
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        set_seed(bad)
+
+
+def fake_result(with_history=True):
+    rng = np.random.default_rng(0)
+    history = {k: rng.random((3, 5)) for k in ("loss", "accuracy", "val_loss", "val_accuracy")}
+    return CVResult(scores=[0.8, 0.85, 0.9], test_indices=[np.arange(2)] * 3,
+                    history=history if with_history else None, label="model")
+
+
+def test_learning_curves_draw_two_panels_with_two_lines_each():
+    set_style()
+    axes = plot_learning_curves(fake_result())
+    assert len(axes) == 2 and all(len(ax.lines) == 2 for ax in axes)
+    assert axes[0].figure._suptitle.get_text() == "model"
+    plt.close("all")
+
+
+def test_learning_curves_need_a_history():
+    with pytest.raises(ValueError, match="per-epoch history"):
+        plot_learning_curves(fake_result(with_history=False))
+
+
+def test_fold_scores_plot_has_one_box_per_model():
+    ax = plot_fold_scores({"a": fake_result(), "b": fake_result()}, reference=0.86)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    plt.close("all")
+    with pytest.raises(ValueError, match="non-empty collection of CVResult"):
+        plot_fold_scores({})
