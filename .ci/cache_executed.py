@@ -5,7 +5,8 @@ working tree. This script puts their outputs into Jupyter Book's execution
 cache (`_build/.jupyter_cache`), keyed exactly as the build will look them up:
 outputs are copied into the committed version of each notebook (so the
 cache's hash of code and cell metadata matches), with the run time nbmake
-recorded. `jupyter-book build` then finds every chapter in the cache.
+recorded, and the committed file is restored in the working tree.
+`jupyter-book build` then finds every chapter in the cache.
 
 Usage (CI, from the repository root): python .ci/cache_executed.py chapters/*.ipynb
 """
@@ -41,10 +42,10 @@ def main(paths: list[str]) -> int:
     cache = get_cache(CACHE)
     for path in paths:
         executed = nbformat.read(path, as_version=4)
-        committed = nbformat.reads(
-            subprocess.run(["git", "show", f"HEAD:{path}"], capture_output=True, text=True, check=True).stdout,
-            as_version=4,
-        )
+        committed_text = subprocess.run(
+            ["git", "show", f"HEAD:{path}"], capture_output=True, text=True, check=True
+        ).stdout
+        committed = nbformat.reads(committed_text, as_version=4)
         done = [c for c in executed.cells if c.cell_type == "code"]
         todo = [c for c in committed.cells if c.cell_type == "code"]
         if len(done) != len(todo) or any(a.source != b.source for a, b in zip(done, todo)):
@@ -60,6 +61,9 @@ def main(paths: list[str]) -> int:
         seconds = run_seconds(executed)
         bundle = CacheBundleIn(committed, uri=path, data={"execution_seconds": seconds})
         record = cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+        # The build hashes the notebook it reads: give it back the committed file.
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(committed_text)
         print(f"cached {path} (record {record.pk}, ran {seconds:.0f} s)" if seconds else f"cached {path}")
     return 0
 

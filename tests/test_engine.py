@@ -206,3 +206,12 @@ def test_run_sweep_rejects_bad_configs(sonar):
         run_sweep({}, sonar.X, sonar.y)
     with pytest.raises(ValueError, match=r"configs\['x'\] must be a callable"):
         run_sweep({"x": 3}, sonar.X, sonar.y)
+
+
+def test_sweep_jobs_can_be_shipped_to_a_distributed_backend(sonar):
+    # Dask and Ray pickle each job: the job function and a builder must survive pickling.
+    import pickle
+
+    job = pickle.loads(pickle.dumps((engine._sweep_job, SMALL)))
+    result = job[0]("small", job[1], sonar.X, sonar.y, dict(cv=3, epochs=1, batch_size=16, seed=0), None)
+    assert result.label == "small" and result.scores.shape == (3,)

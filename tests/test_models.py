@@ -83,3 +83,12 @@ def test_schedule_is_accepted():
 def test_bad_arguments_are_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         build_mlp(**kwargs)
+
+
+def test_presets_work_inside_scikeras(sonar):
+    # scikeras passes extra arguments (meta, ...) to builders that take **kwargs: presets must not.
+    from utils.evaluation import KerasClassifier
+
+    clf = KerasClassifier(model=baseline_model, epochs=1, batch_size=64, verbose=0, random_state=0)
+    clf.fit(sonar.X[::10], sonar.y[::10])
+    assert clf.predict(sonar.X[:3]).shape == (3,)

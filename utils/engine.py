@@ -412,6 +412,9 @@ def run_sweep(
             raise ValueError(f"configs[{name!r}] must be a callable returning a compiled Keras model")
     epochs = _check_int("epochs", epochs)
     n_jobs = n_jobs if n_jobs == -1 else _check_int("n_jobs", n_jobs)
+    settings = dict(cv=cv, epochs=epochs, batch_size=batch_size, seed=seed)
+    backend, _ = joblib.parallel.get_active_backend(prefer="threads")
+    in_process = isinstance(backend, (joblib.parallel.ThreadingBackend, joblib.parallel.SequentialBackend))
     bar = tqdm(total=epochs * len(configs), desc="sweep", disable=not progress, mininterval=0.5)
     lock = threading.Lock()
 
@@ -419,12 +422,19 @@ def run_sweep(
         with lock:
             bar.update()
 
-    def one(name, fn):
-        return fast_cv(fn, X, y, cv=cv, epochs=epochs, batch_size=batch_size, seed=seed,
-                       label=name, progress=False, on_epoch=tick)
-
+    # In this process the bar moves every epoch; with a distributed backend (Dask, Ray) the
+    # jobs must be picklable, so it moves as each configuration comes back.
+    on_epoch = tick if in_process else None
+    jobs = (joblib.delayed(_sweep_job)(name, fn, X, y, settings, on_epoch) for name, fn in configs.items())
+    results = {}
     with bar:
-        results = joblib.Parallel(n_jobs=n_jobs, prefer="threads")(
-            joblib.delayed(one)(name, fn) for name, fn in configs.items()
-        )
-    return dict(zip(configs, results))
+        for result in joblib.Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(jobs):
+            results[result.label] = result
+            if on_epoch is None:
+                bar.update(epochs)
+    return {name: results[name] for name in configs}
+
+
+def _sweep_job(name, build_fn, X, y, settings, on_epoch):
+    """One configuration of a sweep (module level, so that remote backends can pickle it)."""
+    return fast_cv(build_fn, X, y, label=name, progress=False, on_epoch=on_epoch, **settings)

@@ -8,6 +8,7 @@ returns a *compiled* model, so the same function serves the scikeras recipe
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Sequence
 
@@ -119,24 +120,22 @@ def build_mlp(
     return model
 
 
-def _preset(name: str, overrides: dict) -> keras.Model:
-    settings = {**REFERENCE_SETTINGS[name], **overrides}
-    return build_mlp(**settings)
+def _preset(name: str, doc: str) -> functools.partial:
+    # A partial (not a function taking **kwargs) so that scikeras, which inspects the
+    # builder's signature, passes it only the arguments build_mlp declares.
+    preset = functools.partial(build_mlp, **REFERENCE_SETTINGS[name])
+    preset.__doc__ = doc + "\n\nKeyword arguments override any :func:`build_mlp` setting."
+    return preset
 
 
-def baseline_model(**overrides) -> keras.Model:
-    """The source's baseline: 60-60-30-1, no dropout, SGD(lr 0.01, momentum 0.8).
-
-    Keyword arguments override any :func:`build_mlp` setting.
-    """
-    return _preset("baseline", overrides)
-
-
-def visible_dropout_model(**overrides) -> keras.Model:
-    """Dropout(0.2) on the inputs, MaxNorm(3) hidden layers, SGD(lr 0.1, momentum 0.9)."""
-    return _preset("visible dropout", overrides)
-
-
-def hidden_dropout_model(**overrides) -> keras.Model:
-    """Dropout(0.2) after each MaxNorm(3) hidden layer, SGD(lr 0.1, momentum 0.9)."""
-    return _preset("hidden dropout", overrides)
+baseline_model = _preset(
+    "baseline", "The source's baseline: 60-60-30-1, no dropout, SGD(lr 0.01, momentum 0.8)."
+)
+visible_dropout_model = _preset(
+    "visible dropout",
+    "Dropout(0.2) on the inputs, MaxNorm(3) hidden layers, SGD(lr 0.1, momentum 0.9).",
+)
+hidden_dropout_model = _preset(
+    "hidden dropout",
+    "Dropout(0.2) after each MaxNorm(3) hidden layer, SGD(lr 0.1, momentum 0.9).",
+)
