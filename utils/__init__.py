@@ -20,6 +20,32 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow with file descriptor 2 pointed at /dev/null.
+
+    Some of TensorFlow's C++ start-up notices ("Could not find cuda drivers",
+    "All log messages before absl::InitializeLog()") ignore TF_CPP_MIN_LOG_LEVEL
+    and are written straight to the process's stderr. Errors still surface:
+    an import failure raises a Python exception as usual.
+    """
+    import sys
+
+    if "tensorflow" in sys.modules:
+        return
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+_import_tensorflow_quietly()
+
 from utils.data import SonarData, SonarDataError, load_sonar  # noqa: E402
 from utils.results import CVResult  # noqa: E402
 from utils.seed import set_seed  # noqa: E402
