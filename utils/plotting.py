@@ -88,6 +88,9 @@ def plot_fold_scores(results: Mapping[str, CVResult] | Sequence[CVResult], ax: p
                      reference: float | None = None) -> plt.Axes:
     """Per-split accuracies of several models as a box plot with the points on top.
 
+    Boxes span the quartiles with the median as a grey line; dots are the
+    splits; an orange diamond marks each model's mean.
+
     Parameters
     ----------
     results:
@@ -106,7 +109,7 @@ def plot_fold_scores(results: Mapping[str, CVResult] | Sequence[CVResult], ax: p
     if ax is None:
         _, ax = plt.subplots(figsize=(max(4.0, 1.3 * len(items) + 2), 4))
     data = [100 * r.scores for _, r in items]
-    ax.boxplot(data, showfliers=False, widths=0.5)
+    ax.boxplot(data, showfliers=False, widths=0.5, medianprops={"color": COLORS["neutral"]})
     rng = np.random.default_rng(0)  # jitter only; fixed so figures do not change between runs
     for i, values in enumerate(data, start=1):
         ax.scatter(i + rng.uniform(-0.12, 0.12, len(values)), values, s=12, alpha=0.6,
