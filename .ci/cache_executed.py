@@ -8,7 +8,10 @@ cache's hash of code and cell metadata matches), with the run time nbmake
 recorded, and the committed file is restored in the working tree.
 `jupyter-book build` then finds every chapter in the cache.
 
-Usage (CI, from the repository root): python .ci/cache_executed.py chapters/*.ipynb
+Usage (CI, from the repository root):
+
+    python .ci/cache_executed.py chapters/*.ipynb             # cache executed chapters
+    python .ci/cache_executed.py --uncached chapters/*.ipynb  # list chapters the cache lacks
 """
 
 from __future__ import annotations
@@ -35,9 +38,22 @@ def run_seconds(nb) -> float | None:
     return (max(stamps) - min(stamps)).total_seconds() if stamps else None
 
 
+def print_uncached(paths: list[str]) -> int:
+    """Print the notebooks whose current code the cache holds no execution of."""
+    cache = get_cache(CACHE)
+    for path in paths:
+        try:
+            cache.match_cache_notebook(nbformat.read(path, as_version=4))
+        except KeyError:
+            print(path)
+    return 0
+
+
 def main(paths: list[str]) -> int:
+    if paths[:1] == ["--uncached"]:
+        return print_uncached(paths[1:])
     if not paths:
-        print("usage: python .ci/cache_executed.py NOTEBOOK...", file=sys.stderr)
+        print("usage: python .ci/cache_executed.py [--uncached] NOTEBOOK...", file=sys.stderr)
         return 2
     cache = get_cache(CACHE)
     for path in paths:
