@@ -53,7 +53,7 @@ MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/"
 LOCAL_MATHJAX_PREFIX = "/__mathjax__/"
 
 #: Chapters that teach with formulas: they must show typeset math.
-MATH_REQUIRED = {"chapters/01_dropout_theory", "chapters/05_evaluation_mode"}
+MATH_REQUIRED = {"chapters/01_dropout_theory", "chapters/06_evaluation_mode"}
 
 #: Text that must never appear in a cell output.
 OUTPUT_NOISE = [

@@ -1,11 +1,29 @@
-"""utils.data: the Sonar loader accepts exactly the shipped file and explains every refusal."""
+"""utils.data: each loader accepts exactly the shipped file and explains every refusal."""
 
+import functools
 import hashlib
+import importlib.util
+import shutil
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from utils.data import SONAR_PATH, SONAR_SHA256, SonarDataError, load_sonar
+import utils
+from utils.data import (
+    MNIST1D_PATH,
+    MNIST1D_SHA256,
+    SONAR_PATH,
+    SONAR_SHA256,
+    DataFileError,
+    MNIST1DDataError,
+    SonarDataError,
+    load_mnist1d,
+    load_sonar,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def write(tmp_path, lines, name="sonar.csv"):
@@ -118,3 +136,275 @@ def test_binary_garbage(tmp_path):
 def test_bad_checksum_argument():
     with pytest.raises(ValueError, match="sha256 must be a 64-character"):
         load_sonar(sha256="abc")
+
+
+def test_directory_is_named_as_such(tmp_path):
+    with pytest.raises(IsADirectoryError, match=f"directory, not a file: {tmp_path}"):
+        load_sonar(tmp_path)
+
+
+def test_windows_line_endings_load_with_the_published_checksum(tmp_path, sonar):
+    # Git for Windows' default core.autocrlf=true checks text files out with CRLF.
+    raw = SONAR_PATH.read_bytes()
+    assert b"\r" not in raw and not raw.endswith(b"\n")  # the published file: LF, no final newline
+    path = tmp_path / "sonar.csv"
+    path.write_bytes(raw.replace(b"\n", b"\r\n"))
+    data = load_sonar(path)  # default sha256
+    np.testing.assert_array_equal(data.X, sonar.X)
+    np.testing.assert_array_equal(data.y, sonar.y)
+
+
+def test_windows_line_endings_do_not_hide_an_edit(tmp_path):
+    raw = SONAR_PATH.read_bytes().replace(b"\n", b"\r\n")
+    path = tmp_path / "sonar.csv"
+    path.write_bytes(raw.replace(b"0.0200", b"0.0201", 1))
+    with pytest.raises(SonarDataError, match="the file was edited or truncated"):
+        load_sonar(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# MNIST-1D
+
+
+@pytest.fixture(scope="module")
+def mnist_arrays():
+    """The shipped file's four arrays, to build broken copies from."""
+    with np.load(MNIST1D_PATH, allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
+
+
+def write_npz(tmp_path, arrays, name="mnist1d.npz", **changes):
+    """Write ``arrays`` with ``changes`` applied (a value of ``None`` drops that array)."""
+    arrays = {**arrays, **changes}
+    path = tmp_path / name
+    np.savez(path, **{k: v for k, v in arrays.items() if v is not None})
+    return path
+
+
+def test_mnist1d_shipped_file_matches_the_documented_checksum():
+    assert hashlib.sha256(MNIST1D_PATH.read_bytes()).hexdigest() == MNIST1D_SHA256
+
+
+def test_mnist1d_loads_shapes_types_split_and_labels():
+    data = utils.load_mnist1d()
+    assert isinstance(data, utils.MNIST1DData)
+    assert data.X.shape == (5000, 40) and data.X.dtype == np.float32
+    assert data.y.shape == (5000,) and data.y.dtype == np.int64
+    np.testing.assert_array_equal(data.train, np.arange(4000))
+    np.testing.assert_array_equal(data.test, np.arange(4000, 5000))
+    assert np.bincount(data.y).tolist() == [500] * 10
+    assert data.X_train.shape == (4000, 40) and data.X_test.shape == (1000, 40)
+    np.testing.assert_array_equal(data.y_test, data.y[4000:])
+    # The generator centres the whole data set and scales it to standard deviation 1.
+    assert abs(float(data.X.mean())) < 1e-4 and float(data.X.std()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_mnist1d_rows_are_train_then_test(mnist_arrays):
+    data = load_mnist1d()
+    np.testing.assert_array_equal(data.X[:4000], mnist_arrays["x_train"])
+    np.testing.assert_array_equal(data.X[4000:], mnist_arrays["x_test"])
+    np.testing.assert_array_equal(data.y[:4000], mnist_arrays["y_train"])
+
+
+def test_mnist1d_identical_copy_elsewhere_loads(tmp_path):
+    path = tmp_path / "copy.npz"
+    shutil.copyfile(MNIST1D_PATH, path)
+    assert load_mnist1d(path).X.shape == (5000, 40)
+
+
+def test_mnist1d_missing_file_names_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.npz"):
+        load_mnist1d(tmp_path / "nope.npz")
+
+
+def test_mnist1d_directory_is_named_as_such(tmp_path):
+    with pytest.raises(IsADirectoryError, match=f"directory, not a file: {tmp_path}"):
+        load_mnist1d(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"x_train,y_train\n1,2\n", b"\x93NUMPY not really"],
+    ids=["empty", "csv", "npy-like"],
+)
+def test_mnist1d_not_an_npz(tmp_path, content):
+    path = tmp_path / "bad.npz"
+    path.write_bytes(content)
+    with pytest.raises(MNIST1DDataError, match=r"bad\.npz: not a \.npz archive"):
+        load_mnist1d(path)
+
+
+def test_mnist1d_single_npy_array_is_not_an_npz(tmp_path, mnist_arrays):
+    path = tmp_path / "x.npy"
+    np.save(path, mnist_arrays["x_train"])
+    with pytest.raises(MNIST1DDataError, match=r"x\.npy: not a \.npz archive"):
+        load_mnist1d(path)
+
+
+def test_mnist1d_truncated_file(tmp_path):
+    raw = MNIST1D_PATH.read_bytes()
+    path = tmp_path / "cut.npz"
+    path.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(MNIST1DDataError, match=r"cut\.npz: not a \.npz archive .*truncated"):
+        load_mnist1d(path)
+
+
+def test_mnist1d_corrupted_byte_inside_an_array(tmp_path):
+    raw = bytearray(MNIST1D_PATH.read_bytes())
+    raw[1000] ^= 0xFF  # inside x_train's data: the zip entry's CRC no longer matches
+    path = tmp_path / "flipped.npz"
+    path.write_bytes(bytes(raw))
+    with pytest.raises(MNIST1DDataError, match=r"flipped\.npz: not a valid \.npz archive \(BadZipFile"):
+        load_mnist1d(path)
+
+
+def test_mnist1d_member_that_is_not_an_npy_array(tmp_path, mnist_arrays):
+    path = write_npz(tmp_path, mnist_arrays)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("notes.npy", b"not an array")
+    with pytest.raises(MNIST1DDataError, match=r"unexpected \['notes'\]"):
+        load_mnist1d(path)
+    broken = tmp_path / "broken.npz"
+    with zipfile.ZipFile(broken, "w") as archive:
+        for name in mnist_arrays:
+            archive.writestr(f"{name}.npy", b"garbage")
+    with pytest.raises(MNIST1DDataError, match=r"broken\.npz: not a valid \.npz archive"):
+        load_mnist1d(broken)
+
+
+def test_mnist1d_pickled_object_array_is_refused(tmp_path, mnist_arrays):
+    labels = np.empty(1000, dtype=object)
+    labels[:] = [int(v) for v in mnist_arrays["y_test"]]
+    path = write_npz(tmp_path, mnist_arrays, y_test=labels)
+    with pytest.raises(MNIST1DDataError, match=r"not a valid \.npz archive .*pickle"):
+        load_mnist1d(path)
+
+
+def test_mnist1d_missing_array(tmp_path, mnist_arrays):
+    path = write_npz(tmp_path, mnist_arrays, y_test=None)
+    with pytest.raises(MNIST1DDataError, match=r"mnist1d\.npz: expected exactly the arrays .*; missing \['y_test'\]"):
+        load_mnist1d(path)
+
+
+def test_mnist1d_extra_array(tmp_path, mnist_arrays):
+    path = write_npz(tmp_path, mnist_arrays, t=np.zeros(40))
+    with pytest.raises(MNIST1DDataError, match=r"unexpected \['t'\]"):
+        load_mnist1d(path)
+
+
+@pytest.mark.parametrize(
+    "name, change, message",
+    [
+        ("x_train", lambda a: a.astype(np.float64), r"x_train has dtype float64, expected float32"),
+        ("y_test", lambda a: a.astype(np.int32), r"y_test has dtype int32, expected int64"),
+        ("y_train", lambda a: a.astype(np.float32), r"y_train has dtype float32, expected int64"),
+        ("x_train", lambda a: a[:, :39], r"x_train has shape \(4000, 39\), expected \(4000, 40\)"),
+        ("x_test", lambda a: a[:999], r"x_test has shape \(999, 40\), expected \(1000, 40\)"),
+        ("y_train", lambda a: a[:, None], r"y_train has shape \(4000, 1\), expected \(4000,\)"),
+    ],
+    ids=["x-float64", "y-int32", "y-float", "x-narrow", "x-short", "y-2d"],
+)
+def test_mnist1d_wrong_dtype_or_shape(tmp_path, mnist_arrays, name, change, message):
+    path = write_npz(tmp_path, mnist_arrays, **{name: change(mnist_arrays[name])})
+    with pytest.raises(MNIST1DDataError, match=r"mnist1d\.npz: " + message):
+        load_mnist1d(path, sha256=None)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_mnist1d_non_finite_value(tmp_path, mnist_arrays, value):
+    x = mnist_arrays["x_test"].copy()
+    x[7, 3] = value
+    path = write_npz(tmp_path, mnist_arrays, x_test=x)
+    with pytest.raises(MNIST1DDataError, match=r"x_test has 1 non-finite value\(s\), the first at row 7, column 3"):
+        load_mnist1d(path, sha256=None)
+
+
+@pytest.mark.parametrize("label", [10, -1])
+def test_mnist1d_label_out_of_range(tmp_path, mnist_arrays, label):
+    y = mnist_arrays["y_train"].copy()
+    y[12] = label
+    path = write_npz(tmp_path, mnist_arrays, y_train=y)
+    with pytest.raises(MNIST1DDataError, match=rf"y_train has 1 label\(s\) outside 0-9, the first at row 12: {label}"):
+        load_mnist1d(path, sha256=None)
+
+
+def test_mnist1d_edited_but_well_formed_value_fails_the_checksum(tmp_path, mnist_arrays):
+    x = mnist_arrays["x_train"].copy()
+    x[5, 5] = 0.25
+    path = write_npz(tmp_path, mnist_arrays, x_train=x)
+    with pytest.raises(MNIST1DDataError, match="sha256 is .* the file was edited or truncated"):
+        load_mnist1d(path)
+    assert load_mnist1d(path, sha256=None).X[5, 5] == 0.25
+
+
+def test_mnist1d_errors_are_value_errors_with_a_shared_base():
+    assert issubclass(MNIST1DDataError, DataFileError) and issubclass(SonarDataError, DataFileError)
+    assert issubclass(DataFileError, ValueError)
+
+
+def test_mnist1d_bad_checksum_argument():
+    with pytest.raises(ValueError, match="sha256 must be a 64-character"):
+        load_mnist1d(sha256=123)
+
+
+@pytest.fixture(scope="module")
+def make_mnist1d():
+    spec = importlib.util.spec_from_file_location("make_mnist1d", ROOT / "scripts" / "make_mnist1d.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_mnist1d_generator_reproduces_the_shipped_file_exactly(make_mnist1d, capsys):
+    state = np.random.get_state()
+    assert make_mnist1d.expected_bytes() == MNIST1D_PATH.read_bytes()
+    # make_dataset seeds numpy's global generator; the script puts the old state back.
+    after = np.random.get_state()
+    assert after[0] == state[0] and np.array_equal(after[1], state[1]) and after[2:] == state[2:]
+    assert make_mnist1d.main(["--check"]) == 0
+    assert MNIST1D_SHA256 in capsys.readouterr().out
+
+
+def test_mnist1d_generator_check_fails_on_another_file(make_mnist1d, tmp_path, capsys):
+    raw = bytearray(MNIST1D_PATH.read_bytes())
+    raw[-1] ^= 1
+    other = tmp_path / "other.npz"
+    other.write_bytes(bytes(raw))
+    assert make_mnist1d.main(["--check", "--file", str(other)]) == 1
+    assert "differs from the published data" in capsys.readouterr().err
+    assert make_mnist1d.main(["--check", "--file", str(tmp_path / "none.npz")]) == 1
+
+
+def test_mnist1d_generator_output_is_byte_stable(make_mnist1d, tmp_path, mnist_arrays):
+    # Same arrays, same bytes: nothing time- or platform-dependent goes into the archive.
+    first = make_mnist1d.npz_bytes(mnist_arrays)
+    assert make_mnist1d.npz_bytes({k: v.copy() for k, v in mnist_arrays.items()}) == first
+    assert make_mnist1d.main(["--file", str(tmp_path / "out.npz")]) == 0
+    assert (tmp_path / "out.npz").read_bytes() == MNIST1D_PATH.read_bytes()
+    with zipfile.ZipFile(tmp_path / "out.npz") as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Your own data (README, "Evaluating your own data")
+
+
+def test_own_csv_data_runs_through_fast_cv(tmp_path):
+    from utils.engine import fast_cv
+    from utils.models import build_mlp
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(3), [14, 13, 13])
+    X = rng.normal(size=(40, 5)) * 3 + 10 * y[:, None]  # unscaled on purpose: fast_cv scales per fold
+    path = tmp_path / "mine.csv"
+    np.savetxt(path, np.column_stack([X, y]), delimiter=",", fmt="%.6f")
+
+    table = np.loadtxt(path, delimiter=",")
+    X_own, y_own = table[:, :-1], table[:, -1].astype(np.int64)
+    assert X_own.shape == (40, 5) and set(y_own.tolist()) == {0, 1, 2}
+
+    build = functools.partial(build_mlp, (8,), n_features=X_own.shape[1], n_classes=3)
+    result = fast_cv(build, X_own, y_own, cv=3, epochs=2, progress=False, warn=False)
+    assert len(result.scores) == 3 and all(0.0 <= s <= 1.0 for s in result.scores)
+    assert sorted(np.concatenate(result.test_indices).tolist()) == list(range(40))
+    assert result.history["val_accuracy"].shape == (3, 2)

@@ -6,6 +6,7 @@ optimizer, MaxNorm included), with a padded short batch.
 """
 
 import functools
+import logging
 
 import keras
 import numpy as np
@@ -215,3 +216,184 @@ def test_sweep_jobs_can_be_shipped_to_a_distributed_backend(sonar):
     job = pickle.loads(pickle.dumps((engine._sweep_job, SMALL)))
     result = job[0]("small", job[1], sonar.X, sonar.y, dict(cv=3, epochs=1, batch_size=16, seed=0), None)
     assert result.label == "small" and result.scores.shape == (3,)
+
+
+# --- Builder mistakes get a message that says what to pass (issue 11, point 5) ---------------------
+
+def source_style_model():
+    # The source article's style: the input shape given to the first layer, not as keras.Input.
+    m = keras.Sequential([keras.layers.Dense(8, input_shape=(60,), activation="relu"),
+                          keras.layers.Dense(1, activation="sigmoid")])
+    m.compile(keras.optimizers.SGD(0.05, momentum=0.8), "binary_crossentropy", metrics=["accuracy"])
+    return m
+
+
+def input_style_model():
+    m = keras.Sequential([keras.Input((60,)), keras.layers.Dense(8, activation="relu"),
+                          keras.layers.Dense(1, activation="sigmoid")])
+    m.compile(keras.optimizers.SGD(0.05, momentum=0.8), "binary_crossentropy", metrics=["accuracy"])
+    return m
+
+
+def unbuilt_model():
+    m = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+    m.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+    return m
+
+
+def builder_without_return():
+    input_style_model()
+
+
+def test_a_model_instead_of_a_builder_is_rejected_with_what_to_pass(sonar):
+    with pytest.raises(ValueError, match=r"build_fn is a Sequential model, not a function that builds one.*"
+                                         r"baseline_model and not baseline_model\(\)"):
+        fast_cv(SMALL(), sonar.X, sonar.y, epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"configs\['a'\] is a Sequential model, not a function"):
+        run_sweep({"a": SMALL()}, sonar.X, sonar.y, epochs=1, progress=False)
+
+
+def test_a_sequential_without_input_shape_is_rejected_with_what_to_write(sonar):
+    with pytest.raises(ValueError, match=r"build_fn returned a Sequential model without an input shape.*"
+                                         r"keras.Input\(shape=\(n_features,\)\) the first entry"):
+        fast_cv(unbuilt_model, sonar.X, sonar.y, epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"build_fn returned None: end it with `return model`"):
+        fast_cv(builder_without_return, sonar.X, sonar.y, epochs=1, progress=False)
+
+
+def test_input_shape_on_the_first_layer_builds_the_same_network_as_keras_input(sonar):
+    # Keras 3 still builds a Sequential from a first layer's input_shape (with a warning): accepted.
+    with pytest.warns(UserWarning, match="input_shape"):
+        a = fast_cv(source_style_model, sonar.X, sonar.y, cv=3, epochs=2, progress=False, warn=False)
+    b = fast_cv(input_style_model, sonar.X, sonar.y, cv=3, epochs=2, progress=False, warn=False)
+    for key in b.history:
+        np.testing.assert_array_equal(a.history[key], b.history[key])
+
+
+# --- No retracing warnings from the package (issue 11, point 8) -----------------------------------
+
+@pytest.fixture
+def tensorflow_records(monkeypatch):
+    """Records reaching the "tensorflow" logger's handlers, with TF's retracing detector reset.
+
+    TensorFlow warns at most twice per traced function per process, so earlier tests could have
+    used up the warnings; a fresh detector makes the check independent of test order.
+    """
+    from tensorflow.python.eager.polymorphic_function import polymorphic_function
+
+    monkeypatch.setattr(polymorphic_function, "_frequent_tracing_detector_manager",
+                        polymorphic_function._FrequentTracingDetectorManager())
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("tensorflow")
+    logger.addHandler(handler)
+    yield records
+    logger.removeHandler(handler)
+
+
+def test_a_sweep_emits_no_retracing_warning(sonar, tensorflow_records):
+    # Every stack used to trace its own run_epoch, and TensorFlow counted those as retraces of one
+    # function: a sweep of 6 configurations warned "triggered tf.function retracing".
+    configs = {f"dropout {rate}": functools.partial(build_mlp, hidden_units=(8,), hidden_dropout=rate,
+                                                    learning_rate=0.05)
+               for rate in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)}
+    run_sweep(configs, sonar.X, sonar.y, cv=3, epochs=2, n_jobs=2, progress=False)
+    assert [r.getMessage() for r in tensorflow_records if "retracing" in r.getMessage()] == []
+
+
+def test_keras_retracing_of_fresh_models_is_dropped_and_nothing_else(tensorflow_records):
+    # The scikeras recipe builds a new model per fit, and Keras a new predict function per model.
+    x = np.zeros((4, 3), "float32")
+    for _ in range(7):
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.predict(x, verbose=0)
+    assert [r.getMessage() for r in tensorflow_records if "retracing" in r.getMessage()] == []
+    logger = logging.getLogger("tensorflow")
+    logger.warning("5 out of the last 5 calls to <function f at 0x1> triggered tf.function retracing.")
+    logger.warning("something else")
+    assert [r.getMessage()[:12] for r in tensorflow_records] == ["5 out of the", "something el"]
+
+
+# --- The protocol, checked so that plausible bugs fail a test (issue 11, point 9) ------------------
+
+@pytest.mark.parametrize("kwargs, rate", [
+    (dict(hidden_units=(), input_dropout=0.5), 0.5),  # Input -> Dropout -> Dense(1): logits linear in the mask
+    (dict(hidden_units=(6,), hidden_dropout=0.3), 0.3),  # ... Dense(6, relu) -> Dropout -> Dense(1)
+])
+def test_dropout_is_inverted_so_training_output_averages_to_the_inference_output(kwargs, rate):
+    # The last Dropout feeds the output layer directly, so the logits are linear in its mask: with
+    # inverted dropout (kept units scaled by 1 / (1 - rate)) their mean over many masks is the
+    # dropout-off logit; without the scaling it would be (1 - rate) times it.
+    net = _StackedNetwork(build_mlp(n_features=4, **kwargs), n=2, seed=0)
+    x = tf.constant(np.full((2, 200_000, 4), 1.5, "float32"))  # one row, 200 000 masks, per split
+    on = net.logits(x, training=True).numpy()[..., 0]
+    off = net.logits(x[:, :1], training=False).numpy()[:, 0, 0]
+    se = on.std(axis=1) / np.sqrt(on.shape[1])
+    assert np.all(rate * np.abs(off) > 8 * se), "the test could not tell scaled from unscaled dropout"
+    np.testing.assert_array_less(np.abs(on.mean(axis=1) - off), 4 * se)
+
+
+def test_each_split_and_each_example_draws_its_own_dropout_mask():
+    keras.utils.set_random_seed(0)
+    model = build_mlp(hidden_units=(16,), input_dropout=0.5, hidden_dropout=0.5, n_features=4)
+    net = _StackedNetwork(model, n=3, seed=0)
+    for k in range(3):
+        copy_into_slice(net, model, k)  # three identical networks ...
+    x = tf.constant(np.ones((3, 5, 4), "float32"))  # ... fed the same row five times each
+    off = net.logits(x, training=False).numpy()
+    assert np.all(off == off[0, 0])
+    on = net.logits(x, training=True).numpy()[..., 0]
+    for a in range(3):
+        for b in range(a):
+            assert not np.array_equal(on[a], on[b]), f"splits {a} and {b} got the same dropout masks"
+        assert len(np.unique(on[a])) > 1, f"every example of split {a} got the same dropout mask"
+
+
+def frozen_dropout_net():
+    """Dropout everywhere, but a learning rate of 0: the weights never move."""
+    m = keras.Sequential([keras.Input((60,)), keras.layers.Dropout(0.2),
+                          keras.layers.Dense(8, activation="relu"), keras.layers.Dropout(0.5),
+                          keras.layers.Dense(1, activation="sigmoid")])
+    m.compile(keras.optimizers.SGD(learning_rate=0.0), "binary_crossentropy", metrics=["accuracy"])
+    return m
+
+
+def test_evaluation_metrics_are_measured_with_dropout_off(sonar):
+    # Frozen weights: evaluated with dropout off, the training and held-out folds give the same
+    # numbers every epoch; the training pass (dropout on) gives different ones.
+    h = fast_cv(frozen_dropout_net, sonar.X, sonar.y, cv=3, epochs=4, progress=False, warn=False).history
+    for key in ("train_eval_loss", "train_eval_accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_array_equal(h[key], np.repeat(h[key][:, :1], 4, axis=1), err_msg=key)
+    assert np.all(np.diff(h["loss"], axis=1) != 0)
+
+
+def test_each_epoch_reshuffles_each_split(monkeypatch, sonar):
+    seen = []
+
+    def recording(*args):
+        index, weight = engine_epoch_batches(*args)
+        seen.append((index.copy(), weight.copy()))
+        return index, weight
+
+    engine_epoch_batches = engine._epoch_batches
+    monkeypatch.setattr(engine, "_epoch_batches", recording)
+    result = fast_cv(SMALL, sonar.X, sonar.y, cv=3, epochs=3, batch_size=50, progress=False, warn=False)
+    assert len(seen) == 3, "one batch order per epoch"
+    n_train = [len(sonar.y) - len(test) for test in result.test_indices]
+    orders = [[index[:, k][weight[:, k] > 0] for k in range(3)] for index, weight in seen]
+    for k, size in enumerate(n_train):
+        for epoch in range(3):
+            np.testing.assert_array_equal(np.sort(orders[epoch][k]), np.arange(size))  # one full pass
+        for a in range(3):
+            for b in range(a):
+                assert not np.array_equal(orders[a][k], orders[b][k]), f"split {k}: epochs {a}, {b} same order"
+    assert not np.array_equal(orders[0][0][:100], orders[0][1][:100]), "splits share one order"
+
+
+def test_integer_cv_folds_follow_the_seed(sonar):
+    for seed in (3, 11):
+        result = fast_cv(SMALL, sonar.X, sonar.y, cv=4, epochs=1, seed=seed, progress=False, warn=False)
+        want = StratifiedKFold(4, shuffle=True, random_state=seed).split(sonar.X, sonar.y)
+        for got, (_, test) in zip(result.test_indices, want):
+            np.testing.assert_array_equal(got, test)

@@ -7,6 +7,7 @@ from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 
 from utils.evaluation import KerasClassifier, make_reference_pipeline, reference_cv, resolve_cv
 from utils.models import build_mlp
+from utils.results import TrainingFailureWarning
 
 
 def tiny_model():
@@ -71,3 +72,19 @@ def test_reference_cv_on_label_sorted_data_gets_stratified_shuffled_folds(sonar)
 def test_reference_cv_rejects_mismatched_data(sonar):
     with pytest.raises(ValueError, match="X must be 2-D and y 1-D"):
         reference_cv(tiny_model, sonar.X, sonar.y[:-1], epochs=1)
+
+
+def test_reference_cv_flags_failed_folds_and_uses_the_seed_for_its_folds(sonar):
+    # Learning rate 1e3, 2 folds, 2 epochs: every fold ends at a constant guess (Keras clips the predicted
+    # probabilities in its cross-entropy, so the loss stays finite), is flagged, and is warned about.
+    def exploding():
+        return build_mlp(learning_rate=1e3)
+
+    with pytest.warns(TrainingFailureWarning, match="2 of 2 splits collapsed"):
+        result = reference_cv(exploding, sonar.X, sonar.y, cv=2, epochs=2, batch_size=64, seed=5)
+    assert result.diverged.dtype == bool and result.diverged.tolist() == [False, False]
+    assert result.collapsed.dtype == bool and result.collapsed.tolist() == [True, True]
+    # An integer cv means StratifiedKFold(cv, shuffle=True, random_state=seed): the seed is used.
+    want = StratifiedKFold(2, shuffle=True, random_state=5).split(sonar.X, sonar.y)
+    for got, (_, test) in zip(result.test_indices, want):
+        np.testing.assert_array_equal(got, test)

@@ -32,7 +32,8 @@ def test_set_seed_rejects_bad_values(bad):
 
 def fake_result(with_history=True):
     rng = np.random.default_rng(0)
-    history = {k: rng.random((3, 5)) for k in ("loss", "accuracy", "val_loss", "val_accuracy")}
+    history = {k: rng.random((3, 5)) for k in ("loss", "accuracy", "train_eval_loss", "train_eval_accuracy",
+                                              "val_loss", "val_accuracy")}
     return CVResult(scores=[0.8, 0.85, 0.9], test_indices=[np.arange(2)] * 3,
                     history=history if with_history else None, label="model")
 
@@ -48,6 +49,10 @@ def test_learning_curves_draw_two_panels_with_two_lines_each():
 def test_learning_curves_need_a_history():
     with pytest.raises(ValueError, match="per-epoch history"):
         plot_learning_curves(fake_result(with_history=False))
+    old = fake_result()
+    del old.history["train_eval_loss"]
+    with pytest.raises(ValueError, match="lacks"):
+        plot_learning_curves(old)
 
 
 def test_fold_scores_plot_has_one_box_per_model():

@@ -10,7 +10,8 @@ Keras. Each submodule has one job:
 - :mod:`utils.engine`: the fast cross-validation engine used for experiments;
 - :mod:`utils.results`: the result type both evaluations return;
 - :mod:`utils.seed`: one call that makes a run repeatable;
-- :mod:`utils.plotting`: the course's plotting style and recurring plots.
+- :mod:`utils.plotting`: the course's plotting style and recurring plots;
+- :mod:`utils.logs`: keeps one harmless TensorFlow notice out of the notebooks.
 """
 
 import os
@@ -46,8 +47,15 @@ def _import_tensorflow_quietly() -> None:
 
 _import_tensorflow_quietly()
 
-from utils.data import SonarData, SonarDataError, load_sonar  # noqa: E402
+from utils.logs import install_retracing_filter  # noqa: E402
+
+install_retracing_filter()  # the scikeras recipe's expected Keras retracing notices, nothing else
+
+from utils.data import MNIST1DData, MNIST1DDataError, SonarData, SonarDataError, load_mnist1d, load_sonar  # noqa: E402
 from utils.results import CVResult  # noqa: E402
 from utils.seed import set_seed  # noqa: E402
 
-__all__ = ["CVResult", "SonarData", "SonarDataError", "load_sonar", "set_seed"]
+__all__ = [
+    "CVResult", "MNIST1DData", "MNIST1DDataError", "SonarData", "SonarDataError",
+    "load_mnist1d", "load_sonar", "set_seed",
+]

@@ -16,12 +16,19 @@ single batched matrix product trains all of them in one step:
   split sees exactly the batches ``fit(batch_size=...)`` would give it);
 * the loss is the sum of the splits' mean batch losses, so each slice's
   gradient is exactly its own network's gradient, and element-wise optimizers
-  (SGD with momentum, Adam, ...) update each slice as they would alone;
+  (SGD with momentum, Adam, ...) update each slice as they would alone; the
+  others (Lamb, Adafactor, Muon, LossScaleOptimizer, ...), which would couple
+  the splits, are rejected with a pointer to the reference recipe;
 * ``Dropout`` draws an independent mask for every split and example, inverted
   scaling as in Keras.
 
 Training and held-out metrics are recorded every epoch, so chapters draw
-learning curves without training again. :func:`run_sweep` runs several
+learning curves without training again: the training loss and accuracy as
+``fit`` reports them (averaged over the epoch, dropout on), the training fold
+evaluated at the end of the epoch with dropout off (``train_eval_*``, what
+``model.evaluate`` gives), and the held-out fold. Splits whose training loss
+became non-finite (*diverged*) or that ended no better than a constant guess
+(*collapsed*) are flagged in the result and named in a warning. :func:`run_sweep` runs several
 configurations through joblib, so a large sweep can be handed to any joblib
 backend (threads here; Dask or Ray on a cluster) without other changes.
 """
@@ -32,6 +39,7 @@ import math
 import numbers
 import threading
 import time
+import warnings
 from collections.abc import Callable, Mapping
 
 import joblib
@@ -42,12 +50,64 @@ from sklearn.preprocessing import StandardScaler
 from tqdm.std import tqdm
 
 from utils.evaluation import resolve_cv
-from utils.results import CVResult
+from utils.results import CVResult, TrainingFailureWarning, collapsed_splits, constant_guess_loss
 from utils.seed import DEFAULT_SEED
 
-HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+HISTORY_KEYS = ("loss", "accuracy", "train_eval_loss", "train_eval_accuracy", "val_loss", "val_accuracy")
 _BINARY_LOSSES = {"binary_crossentropy", "bce"}
 _MULTICLASS_LOSSES = {"sparse_categorical_crossentropy"}
+
+#: Optimizers whose update of a weight depends only on that weight, its own gradient and its own
+#: slots (plus global counters such as the step number), so that one optimizer over the stacked
+#: variables updates every split exactly as a separate optimizer would. Exact types: a subclass may
+#: override ``update_step``. Lamb, Adafactor and Muon normalise each update over a whole variable
+#: (i.e. over all the splits at once), LossScaleOptimizer skips the step of every split when one
+#: split's gradient is not finite, and ScheduleFreeAdamW evaluates at weights other than the ones it
+#: trains: all of those would silently couple the folds or change the protocol.
+_ELEMENTWISE_OPTIMIZERS = (
+    keras.optimizers.SGD, keras.optimizers.Adam, keras.optimizers.AdamW, keras.optimizers.RMSprop,
+    keras.optimizers.Adagrad, keras.optimizers.Adamax, keras.optimizers.Nadam, keras.optimizers.Lion,
+    keras.optimizers.Adadelta, keras.optimizers.Ftrl,
+)
+
+_BUILD_FN_HELP = (
+    "build_fn must be a function that takes no arguments and returns a new compiled "
+    "keras.Sequential, such as utils.models.baseline_model or "
+    "functools.partial(utils.models.build_mlp, hidden_dropout=0.2)"
+)
+
+
+def _check_build_fn(build_fn, name: str = "build_fn") -> None:
+    """Reject the commonest mistakes before any work: a model or a non-callable instead of a builder."""
+    if isinstance(build_fn, keras.layers.Layer):  # a Model is a Layer, and it is callable
+        raise ValueError(
+            f"{name} is a {type(build_fn).__name__} model, not a function that builds one: pass the "
+            "builder itself, e.g. baseline_model and not baseline_model() (a fresh network is built "
+            f"for every split). {_BUILD_FN_HELP}"
+        )
+    if not callable(build_fn):
+        raise ValueError(f"{name} must be a callable returning a compiled Keras model, got {build_fn!r}. "
+                         f"{_BUILD_FN_HELP}")
+
+
+def _build(build_fn) -> keras.Model:
+    """Call ``build_fn`` and check that it gave a built, compiled Sequential model."""
+    model = build_fn()
+    if model is None:
+        raise ValueError(f"build_fn returned None: end it with `return model`. {_BUILD_FN_HELP}")
+    if not isinstance(model, keras.Sequential):
+        raise ValueError(f"fast_cv needs a keras.Sequential model, got {type(model).__name__}. "
+                         f"{_BUILD_FN_HELP}")
+    if not model.built:
+        raise ValueError(
+            "build_fn returned a Sequential model without an input shape, so its layers have no "
+            "weights yet: make keras.Input(shape=(n_features,)) the first entry of the layer list in "
+            "build_fn, e.g. keras.Sequential([keras.Input(shape=(60,)), keras.layers.Dense(60, "
+            "activation='relu'), ..., keras.layers.Dense(1, activation='sigmoid')])"
+        )
+    return model
+
+
 
 
 def _loss_name(loss) -> str:
@@ -107,6 +167,17 @@ class _StackedNetwork:
                 "fast_cv supports a Dense(1, sigmoid) output with binary_crossentropy or a "
                 f"Dense(k, softmax) output with sparse_categorical_crossentropy; got {self.n_outputs} "
                 f"unit(s), activation {activation!r}, loss {loss!r}"
+            )
+        if type(model.optimizer) not in _ELEMENTWISE_OPTIMIZERS:
+            allowed = ", ".join(cls.__name__ for cls in _ELEMENTWISE_OPTIMIZERS)
+            raise ValueError(
+                f"fast_cv cannot train a model compiled with {type(model.optimizer).__name__}: it trains "
+                "all splits with one optimizer over stacked weights, which is exact only for optimizers "
+                f"that update every weight from its own gradient alone ({allowed}). Others would couple the "
+                "splits: Lamb, Adafactor and Muon normalise each update over a whole (stacked) variable, "
+                "LossScaleOptimizer skips every split's step when one split's gradient is not finite, and "
+                "a subclass may change the update. Evaluate this model with utils.evaluation.reference_cv, "
+                "or compile it with one of those optimizers"
             )
         config = model.optimizer.get_config()
         for key in ("clipnorm", "global_clipnorm", "clipvalue"):
@@ -228,10 +299,31 @@ def _check_data(X, y):
     return X, y
 
 
+def _epoch_batches(rng, n_train, steps, batch_size):
+    """One epoch's batches: ``index`` (rows) and ``weight`` (1 real, 0 padding), ``(steps, n, batch_size)``.
+
+    Split ``k`` gets a fresh shuffle of its own rows each epoch (as ``fit(shuffle=True)``), cut into
+    ``steps`` batches; its last batch is padded with weight-0 rows.
+    """
+    n = len(n_train)
+    index = np.zeros((steps, n, batch_size), "int32")
+    weight = np.zeros((steps, n, batch_size), "float32")
+    for k, size in enumerate(n_train):
+        order = np.zeros(steps * batch_size, "int32")
+        order[:size] = rng.permutation(size)
+        mask = np.zeros(steps * batch_size, "float32")
+        mask[:size] = 1.0
+        index[:, k] = order.reshape(steps, batch_size)
+        weight[:, k] = mask.reshape(steps, batch_size)
+    # Sanity: every training row of every split is used exactly once this epoch.
+    assert np.array_equal(weight.sum(axis=(0, 2)), n_train), "a split's epoch is not one full pass"
+    return index, weight
+
+
 def _train_group(build_fn, X, y, splits, *, epochs, batch_size, seed, on_epoch):
     """Train one stack of splits that all have the same number of steps per epoch."""
     n = len(splits)
-    net = _StackedNetwork(build_fn(), n, seed)
+    net = _StackedNetwork(_build(build_fn), n, seed)
     if net.n_features != X.shape[1]:
         raise ValueError(f"the model expects {net.n_features} features, X has {X.shape[1]}")
     n_classes = 2 if net.task == "binary" else net.n_outputs
@@ -241,8 +333,12 @@ def _train_group(build_fn, X, y, splits, *, epochs, batch_size, seed, on_epoch):
     n_train = [len(train) for train, _ in splits]
     n_test = [len(test) for _, test in splits]
     rows, d = max(n_train), X.shape[1]
+    # As in fit: a batch never holds more rows than the training fold, so memory is bounded by the
+    # data, not by batch_size (the results are those of batch_size=len(train) either way).
+    batch_size = min(batch_size, rows)
     Xtr = np.zeros((n, rows, d), "float32")
     ytr = np.zeros((n, rows), "float32")
+    wtr = np.zeros((n, rows), "float32")
     Xte = np.zeros((n, max(n_test), d), "float32")
     yte = np.zeros((n, max(n_test)), "float32")
     wte = np.zeros((n, max(n_test)), "float32")
@@ -250,11 +346,12 @@ def _train_group(build_fn, X, y, splits, *, epochs, batch_size, seed, on_epoch):
         scaler = StandardScaler().fit(X[train])  # training fold only: no leakage
         Xtr[k, : len(train)] = scaler.transform(X[train])
         ytr[k, : len(train)] = y[train]
+        wtr[k, : len(train)] = 1.0
         Xte[k, : len(test)] = scaler.transform(X[test])
         yte[k, : len(test)] = y[test]
         wte[k, : len(test)] = 1.0
     steps = math.ceil(rows / batch_size)
-    Xtr, ytr, Xte, yte, wte = map(tf.constant, (Xtr, ytr, Xte, yte, wte))
+    Xtr, ytr, wtr, Xte, yte, wte = map(tf.constant, (Xtr, ytr, wtr, Xte, yte, wte))
     rng = np.random.default_rng(seed)
     sample_count = tf.constant(n_train, tf.float32)
 
@@ -268,23 +365,22 @@ def _train_group(build_fn, X, y, splits, *, epochs, batch_size, seed, on_epoch):
             batch_loss, batch_hits = net.train_step(xb, yb, weight[s])
             loss_sum += batch_loss
             hit_sum += batch_hits
+        # The training fold as model.evaluate sees it (dropout off), then the held-out fold.
+        train_loss, train_hits = net.losses_and_hits(net.logits(Xtr, training=False), ytr)
         val_loss, val_hits = net.losses_and_hits(net.logits(Xte, training=False), yte)
         return (loss_sum / sample_count, hit_sum / sample_count,
+                _weighted_mean(train_loss, wtr), _weighted_mean(train_hits, wtr),
                 _weighted_mean(val_loss, wte), _weighted_mean(val_hits, wte))
+
+    # Traced once, here, and called directly: an accidental retrace would be an error, not a slowdown,
+    # and TensorFlow's "triggered tf.function retracing" warning (which counts the traces of every
+    # run_epoch of the process, one per stack) is not raised for a function traced explicitly.
+    spec = (steps, n, batch_size)
+    run_epoch = run_epoch.get_concrete_function(tf.TensorSpec(spec, tf.int32), tf.TensorSpec(spec, tf.float32))
 
     history = {key: np.empty((n, epochs)) for key in HISTORY_KEYS}
     for epoch in range(epochs):
-        index = np.zeros((steps, n, batch_size), "int32")
-        weight = np.zeros((steps, n, batch_size), "float32")
-        for k, size in enumerate(n_train):
-            order = np.zeros(steps * batch_size, "int32")
-            order[:size] = rng.permutation(size)  # a fresh shuffle each epoch, as fit(shuffle=True)
-            mask = np.zeros(steps * batch_size, "float32")
-            mask[:size] = 1.0
-            index[:, k] = order.reshape(steps, batch_size)
-            weight[:, k] = mask.reshape(steps, batch_size)
-        # Sanity: every training row of every split is used exactly once this epoch.
-        assert np.array_equal(weight.sum(axis=(0, 2)), n_train), "a split's epoch is not one full pass"
+        index, weight = _epoch_batches(rng, n_train, steps, batch_size)
         values = run_epoch(tf.constant(index), tf.constant(weight))
         for key, value in zip(HISTORY_KEYS, values):
             history[key][:, epoch] = value.numpy()
@@ -305,6 +401,7 @@ def fast_cv(
     label: str = "",
     progress: bool = True,
     on_epoch: Callable[[], None] | None = None,
+    warn: bool = True,
 ) -> CVResult:
     """Cross-validate the model that ``build_fn`` returns, all splits at once.
 
@@ -314,7 +411,10 @@ def fast_cv(
         Zero-argument callable returning a compiled ``keras.Sequential`` of
         ``Dense`` (optionally ``MaxNorm``-constrained) and ``Dropout`` layers
         with a sigmoid or softmax output -- e.g. ``utils.models.baseline_model``
-        or ``functools.partial(build_mlp, hidden_dropout=0.5)``.
+        (the function, not ``baseline_model()``) or
+        ``functools.partial(build_mlp, hidden_dropout=0.5)``. The model starts
+        with ``keras.Input(shape=(n_features,))`` and is compiled with SGD,
+        Adam, AdamW, RMSprop, Adagrad, Adamax, Nadam, Lion, Adadelta or Ftrl.
     X, y:
         Features (unscaled; each training fold gets its own ``StandardScaler``)
         and integer class labels.
@@ -332,14 +432,17 @@ def fast_cv(
         Show a progress bar over epochs.
     on_epoch:
         Called after every epoch (used by :func:`run_sweep` for its progress bar).
+    warn:
+        Issue a :class:`utils.results.TrainingFailureWarning` when splits
+        diverged or collapsed.
 
     Returns
     -------
     CVResult
-        Per-split test accuracies and per-epoch histories.
+        Per-split test accuracies, per-epoch histories, and per-split
+        ``diverged`` / ``collapsed`` flags.
     """
-    if not callable(build_fn):
-        raise ValueError(f"build_fn must be a callable returning a compiled Keras model, got {build_fn!r}")
+    _check_build_fn(build_fn)
     X, y = _check_data(X, y)
     epochs = _check_int("epochs", epochs)
     batch_size = _check_int("batch_size", batch_size)
@@ -369,13 +472,20 @@ def fast_cv(
             )
             for key in HISTORY_KEYS:
                 history[key][members] = group_history[key]
-    return CVResult(
+    diverged = ~np.all(np.isfinite(history["loss"]), axis=1)
+    constant = [constant_guess_loss(y[train]) for train, _ in splits]
+    result = CVResult(
         scores=history["val_accuracy"][:, -1].copy(),
         test_indices=[te for _, te in splits],
         history=history,
         seconds=time.perf_counter() - start,
         label=label,
+        diverged=diverged,
+        collapsed=collapsed_splits(history["train_eval_loss"][:, -1], constant) & ~diverged,
     )
+    if warn:
+        result.warn_if_failed()
+    return result
 
 
 def run_sweep(
@@ -400,6 +510,9 @@ def run_sweep(
     ``joblib.parallel_config(backend=...)`` block the chosen backend (e.g.
     Dask or Ray) is used instead.
 
+    A configuration some of whose splits diverged or collapsed is named in one
+    :class:`utils.results.TrainingFailureWarning`.
+
     Returns
     -------
     dict
@@ -408,8 +521,7 @@ def run_sweep(
     if not isinstance(configs, Mapping) or not configs:
         raise ValueError("configs must be a non-empty mapping of label -> build_fn")
     for name, fn in configs.items():
-        if not callable(fn):
-            raise ValueError(f"configs[{name!r}] must be a callable returning a compiled Keras model")
+        _check_build_fn(fn, f"configs[{name!r}]")
     epochs = _check_int("epochs", epochs)
     n_jobs = n_jobs if n_jobs == -1 else _check_int("n_jobs", n_jobs)
     settings = dict(cv=cv, epochs=epochs, batch_size=batch_size, seed=seed)
@@ -432,9 +544,13 @@ def run_sweep(
             results[result.label] = result
             if on_epoch is None:
                 bar.update(epochs)
+    failures = [f"{name} ({results[name].failure_note()})" for name in configs if results[name].n_failed]
+    if failures:
+        warnings.warn("splits that did not train, their scores are not those of trained models: "
+                      + "; ".join(failures), TrainingFailureWarning, stacklevel=2)
     return {name: results[name] for name in configs}
 
 
 def _sweep_job(name, build_fn, X, y, settings, on_epoch):
     """One configuration of a sweep (module level, so that remote backends can pickle it)."""
-    return fast_cv(build_fn, X, y, label=name, progress=False, on_epoch=on_epoch, **settings)
+    return fast_cv(build_fn, X, y, label=name, progress=False, on_epoch=on_epoch, warn=False, **settings)

@@ -22,12 +22,12 @@ from collections.abc import Callable
 
 import numpy as np
 import scikeras.wrappers
-from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import ClassifierTags
 
-from utils.results import CVResult
+from utils.results import CVResult, collapsed_splits, constant_guess_loss
 from utils.seed import DEFAULT_SEED
 
 
@@ -64,6 +64,69 @@ def resolve_cv(cv, seed: int = DEFAULT_SEED):
     )
 
 
+class SubsampledStratifiedKFold:
+    """Stratified, shuffled k-fold cross-validation with training folds cut down to ``train_size`` rows.
+
+    Each split tests on one whole fold (so every row is tested exactly once over the ``n_splits``
+    splits) and trains on a stratified random sample of ``train_size`` rows of the other folds.
+    This measures how a model does with *less* training data while keeping the test folds large,
+    which a learning-curve experiment needs: with 5,000 rows and ``n_splits=5``, every training set
+    of 100 to 4,000 rows is scored on 1,000 test rows.
+
+    For the corrected resampled t-test of the resulting scores, use ``n_train`` and ``n_test`` of
+    the *full* folds (e.g. 4,000 and 1,000): subsampled training sets overlap less than full folds,
+    so that correction is, if anything, conservative.
+
+    Parameters
+    ----------
+    n_splits:
+        Number of folds (>= 2).
+    train_size:
+        Training rows per split, or ``None`` for the whole training fold. Must not exceed the
+        training fold's size.
+    random_state:
+        Seeds the folds and the subsamples: the same value gives the same splits.
+    """
+
+    def __init__(self, n_splits: int = 5, train_size: int | None = None, *, random_state: int = DEFAULT_SEED):
+        if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral) or n_splits < 2:
+            raise ValueError(f"n_splits must be an integer >= 2, got {n_splits!r}")
+        if train_size is not None and (
+            isinstance(train_size, bool) or not isinstance(train_size, numbers.Integral) or train_size < 2
+        ):
+            raise ValueError(f"train_size must be an integer >= 2 or None, got {train_size!r}")
+        if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral) or random_state < 0:
+            raise ValueError(f"random_state must be a non-negative integer, got {random_state!r}")
+        self.n_splits = int(n_splits)
+        self.train_size = None if train_size is None else int(train_size)
+        self.random_state = int(random_state)
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """Number of splits."""
+        return self.n_splits
+
+    def split(self, X, y, groups=None):
+        """Yield ``(train, test)`` index arrays; ``train`` is sorted."""
+        y = np.asarray(y)
+        folds = StratifiedKFold(self.n_splits, shuffle=True, random_state=self.random_state)
+        for k, (train, test) in enumerate(folds.split(np.zeros((len(y), 1)), y)):
+            if self.train_size is None or self.train_size == len(train):
+                yield train, test
+                continue
+            if self.train_size > len(train):
+                raise ValueError(
+                    f"train_size={self.train_size} exceeds the {len(train)} rows of a training fold"
+                )
+            sample, _ = train_test_split(
+                train, train_size=self.train_size, stratify=y[train], random_state=self.random_state + k
+            )
+            yield np.sort(sample), test
+
+    def __repr__(self) -> str:
+        return (f"SubsampledStratifiedKFold(n_splits={self.n_splits}, train_size={self.train_size}, "
+                f"random_state={self.random_state})")
+
+
 def make_reference_pipeline(
     build_fn: Callable, *, epochs: int = 300, batch_size: int = 16, seed: int = DEFAULT_SEED
 ) -> Pipeline:
@@ -96,7 +159,11 @@ def reference_cv(
     """Cross-validate ``build_fn`` with the scikeras recipe; return per-fold accuracies.
 
     Slow by design (it is the recipe as readers will write it): use
-    :func:`utils.engine.fast_cv` for experiments.
+    :func:`utils.engine.fast_cv` for experiments. Each fold's network is
+    checked as the engine checks its splits: ``diverged`` when its training
+    loss became non-finite, ``collapsed`` when its loss on its own training
+    fold (dropout off) is no better than a constant guess; either raises a
+    :class:`utils.results.TrainingFailureWarning`.
     """
     X = np.asarray(X)
     y = np.asarray(y)
@@ -105,10 +172,24 @@ def reference_cv(
     pipeline = make_reference_pipeline(build_fn, epochs=epochs, batch_size=batch_size, seed=seed)
     splitter = resolve_cv(cv, seed)
     start = time.perf_counter()
-    out = cross_validate(pipeline, X, y, cv=splitter, scoring="accuracy", return_indices=True)
-    return CVResult(
+    out = cross_validate(pipeline, X, y, cv=splitter, scoring="accuracy", return_indices=True,
+                         return_estimator=True)
+    seconds = time.perf_counter() - start
+    diverged, train_loss, constant = [], [], []
+    for fitted, train in zip(out["estimator"], out["indices"]["train"]):
+        diverged.append(not np.all(np.isfinite(fitted[-1].history_["loss"])))
+        proba = fitted.predict_proba(X[train])  # the training fold, dropout off
+        p_true = np.clip(proba[np.arange(len(train)), np.searchsorted(fitted.classes_, y[train])], 1e-7, 1.0)
+        train_loss.append(float(-np.mean(np.log(p_true))) if np.all(np.isfinite(proba)) else float("nan"))
+        constant.append(constant_guess_loss(np.searchsorted(fitted.classes_, y[train])))
+    diverged = np.array(diverged)
+    result = CVResult(
         scores=out["test_score"],
         test_indices=list(out["indices"]["test"]),
-        seconds=time.perf_counter() - start,
+        seconds=seconds,
         label=label,
+        diverged=diverged,
+        collapsed=collapsed_splits(train_loss, constant) & ~diverged,
     )
+    result.warn_if_failed()
+    return result

@@ -41,9 +41,20 @@ def set_style() -> None:
     )
 
 
+def two_axes(axes=None) -> np.ndarray:
+    """The two side-by-side axes a two-panel figure draws on: new ones when ``axes`` is ``None``."""
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    axes = np.asarray(axes).ravel()
+    if axes.size != 2:
+        raise ValueError(f"axes must hold exactly two Axes, got {axes.size}")
+    return axes
+
+
 def plot_learning_curves(result: CVResult, axes: Sequence[plt.Axes] | None = None,
-                         title: str | None = None) -> np.ndarray:
-    """Training vs. validation loss and accuracy over epochs, mean over splits with a band.
+                         title: str | None = None, *, training: str = "evaluate",
+                         dropout_on: bool = False) -> np.ndarray:
+    """Training vs. held-out loss and accuracy over epochs, mean over splits with a band.
 
     The band spans the 10th to 90th percentile of the splits.
 
@@ -55,6 +66,14 @@ def plot_learning_curves(result: CVResult, axes: Sequence[plt.Axes] | None = Non
         Two axes to draw on; a new figure with two panels when ``None``.
     title:
         Figure title; the result's label when ``None``.
+    training:
+        Which training curve to draw: ``"evaluate"`` (default), the training fold
+        evaluated at the end of each epoch with dropout off (``train_eval_*``, what
+        ``model.evaluate`` gives: the one to compare with the held-out fold), or
+        ``"fit"``, the training metric as ``fit`` reports it (averaged over the epoch's
+        mini-batches, with dropout on).
+    dropout_on:
+        With ``training="evaluate"``, also draw the ``fit`` curve, dashed and labelled.
 
     Returns
     -------
@@ -63,18 +82,25 @@ def plot_learning_curves(result: CVResult, axes: Sequence[plt.Axes] | None = Non
     """
     if not isinstance(result, CVResult) or result.history is None:
         raise ValueError("plot_learning_curves needs a CVResult with per-epoch history (from fast_cv)")
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    axes = np.asarray(axes).ravel()
-    if axes.size != 2:
-        raise ValueError(f"axes must hold exactly two Axes, got {axes.size}")
-    epochs = np.arange(1, result.history["loss"].shape[1] + 1)
+    if training not in ("evaluate", "fit"):
+        raise ValueError(f"training must be 'evaluate' or 'fit', got {training!r}")
+    history = result.history
+    prefix, text = ("train_eval_", "training fold, dropout off") if training == "evaluate" else ("", "training")
+    needed = [f"{prefix}loss", f"{prefix}accuracy", "val_loss", "val_accuracy"] + (["loss", "accuracy"] * dropout_on)
+    missing = [key for key in needed if key not in history]
+    if missing:
+        raise ValueError(f"the result's history lacks {missing}: record it with utils.engine.fast_cv")
+    axes = two_axes(axes)
+    epochs = np.arange(1, history["val_loss"].shape[1] + 1)
     for ax, metric, name in zip(axes, ("loss", "accuracy"), ("cross-entropy loss", "accuracy")):
-        for key, role, text in ((metric, "train", "training"), (f"val_{metric}", "validation", "held-out fold")):
-            values = result.history[key]
-            ax.plot(epochs, values.mean(0), color=COLORS[role], label=text)
+        for key, role, label in ((f"{prefix}{metric}", "train", text), (f"val_{metric}", "validation", "held-out fold")):
+            values = history[key]
+            ax.plot(epochs, values.mean(0), color=COLORS[role], label=label)
             lo, hi = np.percentile(values, [10, 90], axis=0)
             ax.fill_between(epochs, lo, hi, color=COLORS[role], alpha=0.15, linewidth=0)
+        if dropout_on and training == "evaluate":
+            ax.plot(epochs, history[metric].mean(0), color=COLORS["train"], ls="--", lw=1, alpha=0.8,
+                    label="training, dropout on (as fit reports it)")
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
     axes[0].legend()

@@ -2,9 +2,60 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+
+#: A split is *collapsed* when its final training loss, measured with dropout off, is at
+#: least this fraction of the loss of a constant guess of the class frequencies.
+COLLAPSE_FRACTION = 0.95
+
+
+class TrainingFailureWarning(UserWarning):
+    """Some splits of a cross-validation diverged or collapsed (see :class:`CVResult`)."""
+
+
+def constant_guess_loss(y) -> float:
+    """Cross-entropy of the best constant prediction for labels ``y``: the entropy of their frequencies.
+
+    A network that predicts the class frequencies for every input, whatever the input, scores exactly
+    this loss on ``y`` (``ln 2`` for two balanced classes, ``ln 10`` for ten).
+    """
+    y = np.asarray(y)
+    if y.ndim != 1 or y.size == 0 or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
+        raise ValueError(f"y must be a non-empty 1-D array of non-negative integer labels, got {y!r:.80}")
+    prior = np.bincount(y) / y.size
+    prior = prior[prior > 0]
+    return float(-np.sum(prior * np.log(prior)))
+
+
+def collapsed_splits(final_train_loss, constant_loss) -> np.ndarray:
+    """Which splits ended no better than a constant guess of the class frequencies.
+
+    Parameters
+    ----------
+    final_train_loss:
+        Each split's loss on its own training fold at the end of training, measured with dropout
+        **off** (``history["train_eval_loss"][:, -1]``), one value per split.
+    constant_loss:
+        :func:`constant_guess_loss` of each split's training labels (one value, or one per split).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean per split: ``True`` when the loss is finite and at least ``COLLAPSE_FRACTION`` (95%)
+        of the constant guess's loss. Such a network has learned nothing about the inputs: typically
+        every ReLU unit of a layer has died and the output layer predicts the class frequencies.
+        A split whose loss is not finite has *diverged* instead and is not counted here.
+    """
+    loss = np.asarray(final_train_loss, dtype=float)
+    constant = np.broadcast_to(np.asarray(constant_loss, dtype=float), loss.shape)
+    if loss.ndim != 1 or loss.size == 0:
+        raise ValueError(f"final_train_loss must be a non-empty 1-D array, got shape {loss.shape}")
+    if not np.all(np.isfinite(constant)) or np.any(constant <= 0):
+        raise ValueError("constant_loss must be positive and finite (two or more classes in every training fold)")
+    return np.isfinite(loss) & (loss >= COLLAPSE_FRACTION * constant)
 
 
 @dataclass(frozen=True)
@@ -19,15 +70,27 @@ class CVResult:
         The row indices of each split's test fold, so callers can check
         stratification or pair results split by split.
     history:
-        ``{"loss", "accuracy", "val_loss", "val_accuracy"} -> (n_splits, epochs)``
-        arrays, or ``None`` when the evaluation did not record them. As in
-        Keras, ``loss``/``accuracy`` are averaged over each epoch's batches
-        with dropout active, ``val_*`` are measured on the held-out fold at
-        the end of each epoch with dropout off.
+        ``{"loss", "accuracy", "train_eval_loss", "train_eval_accuracy", "val_loss",
+        "val_accuracy"} -> (n_splits, epochs)`` arrays, or ``None`` when the
+        evaluation did not record them. As in Keras, ``loss``/``accuracy`` are
+        averaged over each epoch's batches with dropout active (what ``fit``
+        reports); ``train_eval_*`` are the training fold evaluated at the end of
+        each epoch with dropout off (what ``model.evaluate`` on the training rows
+        gives: use these for the generalization gap); ``val_*`` are the held-out
+        fold at the end of each epoch, dropout off.
     seconds:
         Wall-clock time of the evaluation.
     label:
         A short name for tables and plots.
+    diverged:
+        Boolean per split, or ``None`` when not checked: the training loss became
+        infinite or NaN at some epoch. Its "accuracy" is that of a network
+        whose outputs are NaN, not of a trained model.
+    collapsed:
+        Boolean per split, or ``None`` when not checked: the network ended no
+        better than a constant guess of the class frequencies
+        (:func:`collapsed_splits`). It did not train, so its score says nothing
+        about the method being tested.
     """
 
     scores: np.ndarray
@@ -35,6 +98,8 @@ class CVResult:
     history: dict[str, np.ndarray] | None = field(default=None, repr=False)
     seconds: float = float("nan")
     label: str = ""
+    diverged: np.ndarray | None = field(default=None, repr=False)
+    collapsed: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self):
         scores = np.asarray(self.scores, dtype=float)
@@ -45,6 +110,44 @@ class CVResult:
                 f"got {scores.size} scores but {len(self.test_indices)} test folds"
             )
         object.__setattr__(self, "scores", scores)
+        for name in ("diverged", "collapsed"):
+            flags = getattr(self, name)
+            if flags is None:
+                continue
+            flags = np.asarray(flags)
+            if flags.shape != scores.shape or flags.dtype != bool:
+                raise ValueError(f"{name} must be a boolean array with one entry per split, got {flags!r:.80}")
+            object.__setattr__(self, name, flags)
+
+    @property
+    def failed(self) -> np.ndarray:
+        """Boolean per split: diverged or collapsed (all ``False`` when not checked)."""
+        failed = np.zeros(self.scores.size, dtype=bool)
+        for flags in (self.diverged, self.collapsed):
+            if flags is not None:
+                failed |= flags
+        return failed
+
+    @property
+    def n_failed(self) -> int:
+        """Number of splits that diverged or collapsed."""
+        return int(self.failed.sum())
+
+    def failure_note(self) -> str:
+        """``'3 of 10 splits collapsed'``-style note, or ``''`` when every split trained."""
+        parts = []
+        for name, flags in (("diverged", self.diverged), ("collapsed", self.collapsed)):
+            if flags is not None and flags.any():
+                parts.append(f"{int(flags.sum())} of {flags.size} splits {name}")
+        return "; ".join(parts)
+
+    def warn_if_failed(self, stacklevel: int = 2) -> None:
+        """Issue a :class:`TrainingFailureWarning` naming how many splits diverged or collapsed."""
+        note = self.failure_note()
+        if note:
+            name = f"{self.label}: " if self.label else ""
+            warnings.warn(f"{name}{note}; their scores are not those of trained models",
+                          TrainingFailureWarning, stacklevel=stacklevel + 1)
 
     @property
     def mean(self) -> float:
@@ -57,8 +160,12 @@ class CVResult:
         return float(self.scores.std())
 
     def summary(self) -> str:
-        """``'86.1% (6.8)'``: mean and standard deviation in percent, as the source reports."""
-        return f"{100 * self.mean:.1f}% ({100 * self.std:.1f})"
+        """``'86.1% (6.8)'``: mean and standard deviation in percent, as the source reports.
+
+        When splits diverged or collapsed it says so: ``'47.6% (2.5) [4 of 5 splits diverged]'``.
+        """
+        note = self.failure_note()
+        return f"{100 * self.mean:.1f}% ({100 * self.std:.1f})" + (f" [{note}]" if note else "")
 
     def __str__(self) -> str:
         name = f"{self.label}: " if self.label else ""

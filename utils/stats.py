@@ -11,7 +11,10 @@ t distribution with ``J - 1`` degrees of freedom. Bouckaert and Frank (2004)
 recommend it with repeated (e.g. 10 x 10) cross-validation.
 
 :func:`corrected_resampled_ttest` computes it; :func:`describe_difference`
-turns its result into a sentence whose verdict is chosen by the numbers.
+turns its result into a sentence whose verdict is chosen by the numbers, and
+:func:`compare` turns two cross-validation results into the course's verdict
+(*helped*, *hurt*, *no clear effect*, or *training failed* when a split diverged
+or collapsed, so that a failed run is never read as an effect).
 """
 
 from __future__ import annotations
@@ -60,6 +63,13 @@ class PairedTestResult:
     def significant(self) -> bool:
         """True when the two-sided p-value is below ``alpha`` (the interval excludes zero)."""
         return self.p_value < self.alpha
+
+    @property
+    def half_width(self) -> float:
+        """Half the width of the confidence interval: the smallest observed difference this
+        design would call significant. A true effect must be about 1.4 times larger to be
+        detected 80% of the time."""
+        return (self.ci_high - self.ci_low) / 2.0
 
 
 def _check_size(name: str, value) -> float:
@@ -170,3 +180,72 @@ def describe_difference(result: PairedTestResult, name_a: str, name_b: str, *, s
         f"({level:g}% CI [{scale * result.ci_low:+.1f}, {scale * result.ci_high:+.1f}], {p_text}), "
         f"{verdict}"
     )
+
+
+#: The verdicts :func:`compare` gives.
+VERDICTS = ("helped", "hurt", "no clear effect", "training failed")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The course's verdict on model ``a`` against model ``b`` over the same splits.
+
+    Attributes
+    ----------
+    verdict:
+        ``"helped"`` / ``"hurt"`` when the corrected confidence interval of the mean
+        difference in accuracy excludes zero (above / below), ``"no clear effect"`` when it
+        does not, ``"training failed"`` when a split of either model diverged or collapsed:
+        such a score is not that of a trained model, so no effect is read from it.
+    test:
+        The :class:`PairedTestResult` of ``a - b`` (``None`` when training failed).
+    failure:
+        What failed, e.g. ``"dropout 0.8: 5 of 5 splits collapsed"``; ``""`` otherwise.
+    """
+
+    verdict: str
+    test: PairedTestResult | None
+    failure: str = ""
+
+    def __str__(self) -> str:
+        if self.test is None:
+            return f"{self.verdict} ({self.failure})"
+        t = self.test
+        return (f"{self.verdict} ({100 * t.mean_difference:+.1f} points, "
+                f"{100 * (1 - t.alpha):g}% CI [{100 * t.ci_low:+.1f}, {100 * t.ci_high:+.1f}])")
+
+
+def compare(a, b, n_train, n_test, alpha: float = 0.05) -> Comparison:
+    """Verdict on ``a`` minus ``b``, two :class:`utils.results.CVResult` on the same splits.
+
+    Parameters
+    ----------
+    a, b:
+        Results of the two models, evaluated on the same splits in the same order
+        (checked through their ``test_indices``).
+    n_train, n_test:
+        Rows in one split's training and test sets, for the corrected resampled t-test
+        (:func:`corrected_resampled_ttest`).
+    alpha:
+        Significance level.
+
+    Returns
+    -------
+    Comparison
+        ``"training failed"`` if any split of either model diverged or collapsed (see
+        ``CVResult.diverged`` / ``collapsed``); otherwise the verdict of the corrected test.
+    """
+    for name, result in (("a", a), ("b", b)):
+        if not hasattr(result, "scores") or not hasattr(result, "test_indices"):
+            raise ValueError(f"{name} must be a CVResult, got {type(result).__name__}")
+    if len(a.test_indices) != len(b.test_indices) or not all(
+        np.array_equal(x, y) for x, y in zip(a.test_indices, b.test_indices)
+    ):
+        raise ValueError("a and b were not evaluated on the same splits: a paired comparison needs the same splits")
+    failures = [f"{r.label or name}: {r.failure_note()}" for name, r in (("a", a), ("b", b)) if r.n_failed]
+    if failures:
+        return Comparison("training failed", None, "; ".join(failures))
+    test = corrected_resampled_ttest(a.scores, b.scores, n_train, n_test, alpha)
+    if test.significant:
+        return Comparison("helped" if test.mean_difference > 0 else "hurt", test)
+    return Comparison("no clear effect", test)

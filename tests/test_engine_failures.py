@@ -1,0 +1,128 @@
+"""utils.engine: failed splits are flagged, evaluation metrics are model.evaluate's, batches are capped.
+
+Issue 11, points 1, 2 and 4: splits that diverged or collapsed are flagged and named in a warning;
+``train_eval_*`` is the training fold as ``model.evaluate`` sees it (dropout off); a batch larger
+than the training fold costs no memory and changes nothing.
+"""
+
+import functools
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import StandardScaler
+
+import utils.engine as engine
+from utils.engine import fast_cv, run_sweep
+from utils.models import baseline_model, build_mlp
+from utils.results import TrainingFailureWarning
+
+SMALL = functools.partial(build_mlp, hidden_units=(8,), learning_rate=0.05)
+EXPLODING = functools.partial(build_mlp, learning_rate=1e3)
+# Dropout 0.5 after each hidden layer at lr 0.1 with momentum 0.9: on Sonar every ReLU unit dies
+# within 20 epochs and the network predicts the class frequencies.
+DYING = functools.partial(build_mlp, hidden_dropout=0.5, learning_rate=0.1, momentum=0.9)
+
+
+def failure_warnings(record):
+    return [str(w.message) for w in record if issubclass(w.category, TrainingFailureWarning)]
+
+
+def test_a_diverging_run_is_flagged_and_warned_about(sonar):
+    with pytest.warns(TrainingFailureWarning, match="5 of 5 splits diverged"):
+        result = fast_cv(EXPLODING, sonar.X, sonar.y, cv=5, epochs=5, progress=False)
+    assert result.diverged.tolist() == [True] * 5 and result.collapsed.tolist() == [False] * 5
+    assert result.n_failed == 5
+    assert result.summary().endswith("[5 of 5 splits diverged]")
+    assert not np.all(np.isfinite(result.history["loss"]), axis=1).any()
+
+
+def test_a_collapsing_run_is_flagged_and_warned_about(sonar):
+    with pytest.warns(TrainingFailureWarning, match="5 of 5 splits collapsed"):
+        result = fast_cv(DYING, sonar.X, sonar.y, cv=5, epochs=20, progress=False)
+    assert result.collapsed.tolist() == [True] * 5 and result.diverged.tolist() == [False] * 5
+    assert np.all(np.isfinite(result.history["loss"]))
+    # What "collapsed" means: the training fold's loss is that of a constant guess (about ln 2 here).
+    np.testing.assert_allclose(result.history["train_eval_loss"][:, -1], np.log(2), rtol=0.01)
+
+
+def test_a_healthy_run_flags_nothing_and_warns_nothing(sonar):
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        result = fast_cv(SMALL, sonar.X, sonar.y, cv=5, epochs=5, progress=False)
+    assert failure_warnings(record) == []
+    assert not result.diverged.any() and not result.collapsed.any() and result.n_failed == 0
+    assert "[" not in result.summary()
+
+
+def test_run_sweep_warns_once_naming_the_failed_configuration(sonar):
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        results = run_sweep({"healthy": SMALL, "exploding": EXPLODING}, sonar.X, sonar.y, cv=3, epochs=5,
+                            n_jobs=2, progress=False)
+    (message,) = failure_warnings(record)
+    assert "exploding (3 of 3 splits diverged)" in message and "healthy" not in message
+    assert results["healthy"].n_failed == 0 and results["exploding"].diverged.all()
+
+
+def test_train_eval_is_model_evaluate_on_the_training_fold(monkeypatch, sonar):
+    """Copy each trained split into a Keras model: evaluate() on its folds gives the recorded metrics."""
+    nets = []
+
+    class Recording(engine._StackedNetwork):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            nets.append(self)
+
+    monkeypatch.setattr(engine, "_StackedNetwork", Recording)
+    build = functools.partial(build_mlp, hidden_units=(8,), input_dropout=0.2, hidden_dropout=0.5,
+                              learning_rate=0.05)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    h = fast_cv(build, sonar.X, sonar.y, cv=cv, epochs=2, progress=False, warn=False).history
+    (net,) = nets  # training folds of 138 and 139 rows take 9 batches of 16: one stack
+    for k, (train, test) in enumerate(cv.split(sonar.X, sonar.y)):
+        model = build()
+        model.set_weights([v.numpy()[k].reshape(w.shape) for v, w in zip(net.variables, model.get_weights())])
+        scaler = StandardScaler().fit(sonar.X[train])
+        for rows, prefix in ((train, "train_eval_"), (test, "val_")):
+            loss, accuracy = model.evaluate(scaler.transform(sonar.X[rows]), sonar.y[rows], verbose=0)
+            assert h[prefix + "loss"][k, -1] == pytest.approx(loss, rel=1e-5)
+            assert h[prefix + "accuracy"][k, -1] == pytest.approx(accuracy, abs=1e-6)
+    # With dropout, what fit reports (epoch average, dropout on) is not the evaluated loss.
+    assert np.all(h["train_eval_loss"] != h["loss"])
+
+
+def test_a_batch_larger_than_the_training_fold_is_one_full_batch(sonar):
+    # Sonar's 10-fold training folds have 187 or 188 rows. Any batch_size >= 188 is one batch of the
+    # whole fold for every split, exactly as 188 is; 187 is not (188-row folds take two steps).
+    kwargs = dict(cv=10, epochs=3, progress=False, warn=False)
+    huge = fast_cv(baseline_model, sonar.X, sonar.y, batch_size=10**6, **kwargs).history
+    full = fast_cv(baseline_model, sonar.X, sonar.y, batch_size=188, **kwargs).history
+    for key in huge:
+        np.testing.assert_array_equal(huge[key], full[key], err_msg=key)
+    almost = fast_cv(baseline_model, sonar.X, sonar.y, batch_size=187, **kwargs).history
+    assert not np.array_equal(huge["loss"], almost["loss"])
+
+
+PEAK_MEMORY = """
+import resource
+import utils
+from utils.engine import fast_cv
+from utils.models import baseline_model
+X, y = utils.load_sonar()[:2]
+fast_cv(baseline_model, X, y, cv=10, epochs=3, batch_size=10**6, progress=False, warn=False)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss is in KiB on Linux")
+def test_a_huge_batch_size_costs_no_memory():
+    # Padding every batch to batch_size rows took about 9 GB here; capped at the fold, about 0.8 GB
+    # (most of it TensorFlow itself).
+    out = subprocess.run([sys.executable, "-c", PEAK_MEMORY], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    peak_gb = int(out.stdout.split()[-1]) / 2**20
+    assert peak_gb < 1.3, f"peak memory {peak_gb:.2f} GB"

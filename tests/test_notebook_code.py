@@ -1,0 +1,91 @@
+"""Code a reader sees must run when copied out of the book.
+
+A visible code cell (one without a ``remove-cell`` or ``remove-input`` tag) must not use
+a name that only hidden cells define: a reader who copies the visible code would get a
+``NameError``. This parses every chapter; it does not execute anything.
+"""
+
+import ast
+import builtins
+import json
+from pathlib import Path
+
+import pytest
+
+CHAPTERS = sorted((Path(__file__).resolve().parent.parent / "chapters").glob("*.ipynb"))
+HIDDEN_TAGS = {"remove-cell", "remove-input"}
+#: Names IPython provides in every notebook.
+IPYTHON_NAMES = {"display", "get_ipython", "In", "Out", "exit", "quit"}
+
+
+def bound_names(tree: ast.AST) -> set[str]:
+    """Every name a piece of code binds anywhere (assignments, imports, defs, loop and `with` targets, ...)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+    return names
+
+
+def used_names(tree: ast.AST) -> set[str]:
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
+def code_cells(path: Path):
+    for index, cell in enumerate(json.loads(path.read_text())["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        # IPython magics and shell escapes are not Python; they define nothing the checks need.
+        lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+        hidden = bool(HIDDEN_TAGS & set(cell.get("metadata", {}).get("tags", [])))
+        yield index, hidden, ast.parse("\n".join(lines))
+
+
+def hidden_only_names_used(path: Path) -> list[str]:
+    """``'cell 12 uses N_TRAIN'`` for every visible cell that uses a name only hidden cells define."""
+    cells = list(code_cells(path))
+    defined_hidden = set().union(*(bound_names(tree) for _, hidden, tree in cells if hidden))
+    defined_visible: set[str] = set()
+    problems = []
+    for index, hidden, tree in cells:
+        if hidden:
+            continue
+        defined_visible |= bound_names(tree)
+        missing = used_names(tree) - defined_visible - set(dir(builtins)) - IPYTHON_NAMES
+        problems += [f"cell {index} uses {name}" for name in sorted(missing & defined_hidden)]
+    return problems
+
+
+def test_there_are_chapters():
+    assert len(CHAPTERS) >= 7
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_visible_code_does_not_depend_on_hidden_cells(path):
+    problems = hidden_only_names_used(path)
+    assert not problems, f"{path.name}: visible code uses names only hidden cells define: {problems}"
+
+
+def test_the_check_catches_a_name_defined_only_in_a_hidden_cell(tmp_path):
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "metadata": {"tags": ["remove-cell"]}, "source": ["N_TRAIN = 187\n", "import os"]},
+            {"cell_type": "code", "metadata": {}, "source": ["x = 1\n", "print(N_TRAIN + x, os.sep)"]},
+            {"cell_type": "code", "metadata": {}, "source": ["def f(a):\n", "    return a + x\n", "%timeit f(1)"]},
+        ]
+    }
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(notebook))
+    assert hidden_only_names_used(path) == ["cell 1 uses N_TRAIN", "cell 1 uses os"]

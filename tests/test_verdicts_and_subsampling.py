@@ -1,0 +1,106 @@
+"""utils.stats.compare (the course's verdicts) and utils.evaluation.SubsampledStratifiedKFold."""
+
+import numpy as np
+import pytest
+
+from utils.evaluation import SubsampledStratifiedKFold
+from utils.results import CVResult
+from utils.stats import compare
+
+FOLDS = [np.array([0, 1]), np.array([2, 3]), np.array([4, 5]), np.array([6, 7]), np.array([8, 9])]
+
+
+def result(scores, label="", folds=FOLDS, **flags):
+    return CVResult(scores=np.asarray(scores, float), test_indices=folds, label=label,
+                    **{k: np.asarray(v, bool) for k, v in flags.items()})
+
+
+def test_compare_helped_hurt_and_no_clear_effect():
+    base = result([0.50, 0.52, 0.48, 0.51, 0.49])
+    better = result([0.60, 0.63, 0.57, 0.62, 0.58])
+    noisy = result([0.60, 0.42, 0.58, 0.41, 0.49])
+    assert compare(better, base, 4000, 1000).verdict == "helped"
+    assert compare(base, better, 4000, 1000).verdict == "hurt"
+    c = compare(noisy, base, 4000, 1000)
+    assert c.verdict == "no clear effect" and c.test.ci_low < 0 < c.test.ci_high
+    assert str(compare(better, base, 4000, 1000)).startswith("helped (+10.0 points, 95% CI [")
+
+
+def test_a_collapsed_or_diverged_split_is_never_read_as_an_effect():
+    base = result([0.50, 0.52, 0.48, 0.51, 0.49], "none")
+    # Scores far below the baseline, but because the splits collapsed, not because of the method.
+    dead = result([0.1, 0.1, 0.1, 0.1, 0.1], "rate 0.8", collapsed=[True] * 5, diverged=[False] * 5)
+    c = compare(dead, base, 4000, 1000)
+    assert c.verdict == "training failed" and c.test is None
+    assert c.failure == "rate 0.8: 5 of 5 splits collapsed"
+    nan = result([0.5] * 5, "big lr", diverged=[True, False, False, False, False], collapsed=[False] * 5)
+    assert compare(base, nan, 4000, 1000).verdict == "training failed"
+    assert "1 of 5 splits diverged" in str(compare(base, nan, 4000, 1000))
+
+
+def test_compare_needs_the_same_splits():
+    other = [f + 10 for f in FOLDS]
+    with pytest.raises(ValueError, match="same splits"):
+        compare(result([0.5] * 5), result([0.5] * 5, folds=other), 100, 10)
+    with pytest.raises(ValueError, match="must be a CVResult"):
+        compare([0.5] * 5, result([0.5] * 5), 100, 10)
+
+
+def test_half_width_is_the_ci_radius():
+    c = compare(result([0.60, 0.42, 0.58, 0.41, 0.49]), result([0.50, 0.52, 0.48, 0.51, 0.49]), 4000, 1000)
+    assert c.test.half_width == pytest.approx((c.test.ci_high - c.test.ci_low) / 2)
+    assert c.test.ci_low == pytest.approx(c.test.mean_difference - c.test.half_width)
+
+
+def labels(n_per_class=(300, 200, 100)):
+    return np.repeat(np.arange(len(n_per_class)), n_per_class)  # sorted by label, like Sonar
+
+
+@pytest.mark.parametrize("train_size", [30, 120, 480])
+def test_subsampled_folds_are_stratified_disjoint_and_cover_every_row_once(train_size):
+    y = labels()
+    splits = list(SubsampledStratifiedKFold(5, train_size, random_state=3).split(np.zeros((len(y), 2)), y))
+    assert len(splits) == 5
+    tested = np.concatenate([test for _, test in splits])
+    assert np.array_equal(np.sort(tested), np.arange(len(y))), "each row is tested exactly once"
+    for train, test in splits:
+        assert len(train) == train_size and np.all(np.diff(train) > 0)
+        assert not set(train) & set(test)
+        # stratified: class shares of the sample within one row of the population's
+        expected = np.bincount(y) / len(y) * train_size
+        assert np.all(np.abs(np.bincount(y[train], minlength=3) - expected) <= 1.0)
+        assert np.all(np.abs(np.bincount(y[test], minlength=3) - np.bincount(y) / 5) <= 1.0)
+
+
+def test_subsample_lies_in_its_own_fold_and_full_size_means_the_whole_fold():
+    y = labels()
+    full = list(SubsampledStratifiedKFold(5, None, random_state=3).split(None, y))
+    sub = list(SubsampledStratifiedKFold(5, 100, random_state=3).split(None, y))
+    same = list(SubsampledStratifiedKFold(5, 480, random_state=3).split(None, y))
+    for (ftrain, ftest), (strain, stest), (atrain, atest) in zip(full, sub, same):
+        assert np.array_equal(ftest, stest) and set(strain) <= set(ftrain)
+        assert np.array_equal(ftrain, atrain)  # 480 rows is the whole training fold
+
+
+def test_subsampling_is_seeded():
+    y = labels()
+    a = [tr for tr, _ in SubsampledStratifiedKFold(5, 50, random_state=1).split(None, y)]
+    b = [tr for tr, _ in SubsampledStratifiedKFold(5, 50, random_state=1).split(None, y)]
+    c = [tr for tr, _ in SubsampledStratifiedKFold(5, 50, random_state=2).split(None, y)]
+    assert all(np.array_equal(p, q) for p, q in zip(a, b))
+    assert not all(np.array_equal(p, q) for p, q in zip(a, c))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(n_splits=1), "n_splits"), (dict(n_splits=2.5), "n_splits"),
+    (dict(train_size=1), "train_size"), (dict(train_size="all"), "train_size"),
+    (dict(random_state=-1), "random_state"),
+])
+def test_subsampled_kfold_rejects_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SubsampledStratifiedKFold(**kwargs)
+
+
+def test_subsample_larger_than_the_fold_is_an_error():
+    with pytest.raises(ValueError, match="exceeds the 480 rows"):
+        list(SubsampledStratifiedKFold(5, 500).split(None, labels()))
