@@ -18,6 +18,7 @@ from utils.reporting import (  # noqa: E402
     difference_verdict,
     describe_layers,
     gap_report,
+    identical_runs,
     plot_gap_and_held_out_loss,
     smoothed,
     sonar_answer,
@@ -210,3 +211,28 @@ def test_difference_verdict_follows_the_confidence_interval():
     assert describe_paired(noise, "a", "b", scale=100, digits=1, unit="points").startswith("a minus b: +0.0 points (95% CI")
     with pytest.raises(ValueError, match="PairedTestResult"):
         difference_verdict(0.3)
+
+
+# --- identical_runs --------------------------------------------------------------------------------------
+
+def test_identical_runs_needs_every_split_and_epoch_to_match():
+    a, b = make_result(label="a"), make_result(label="b")  # labels differ, numbers do not
+    assert identical_runs(a, b) and identical_runs(b, a)
+    c = make_result()
+    c.history["val_loss"][1, 3] += 1e-6  # one epoch of one split differs, the scores do not
+    assert np.array_equal(c.scores, a.scores) and not identical_runs(a, c)
+    assert not identical_runs(a, make_result(val=0.86))  # different scores
+    assert not identical_runs(a, make_result(collapsed=[False, True, False]))  # different flags
+    assert not identical_runs(a, make_result(n=2))  # different splits
+    moved = make_result()
+    shifted = CVResult(scores=moved.scores, test_indices=[t + 1 for t in moved.test_indices], history=moved.history)
+    assert not identical_runs(a, shifted)  # same numbers, other test folds
+
+
+def test_identical_runs_refuses_results_without_history():
+    a = make_result()
+    bare = CVResult(scores=a.scores, test_indices=a.test_indices)
+    with pytest.raises(ValueError, match="history"):
+        identical_runs(a, bare)
+    with pytest.raises(ValueError, match="CVResult"):
+        identical_runs(a, a.scores)

@@ -14,6 +14,8 @@ folds and how well it does on held-out folds. This module holds what they share,
 - :func:`plot_gap_and_held_out_loss`: the gap and held-out loss figure (learning curves are
   :func:`utils.plotting.plot_learning_curves`);
 - :func:`describe_layers`: a comparable description of a Keras model's layers;
+- :func:`identical_runs`: whether two cross-validations ran identically on every split (a switch that
+  never acted, e.g. a max-norm bound no weight vector reached);
 - :func:`sonar_answer`: the course's one answer to "when does dropout help?", with a chapter's
   own confidence-interval half-width.
 """
@@ -279,6 +281,34 @@ def describe_layers(model) -> list[tuple]:
         else:
             out.append((type(layer).__name__,))
     return out
+
+
+def identical_runs(a: CVResult, b: CVResult) -> bool:
+    """Whether two cross-validations ran identically: same test folds, same scores, same failure flags
+    and the same value of every per-epoch history entry, on every split.
+
+    Two models that differ in one switch (a max-norm bound, a dropout rate) and were trained from the
+    same seed give identical runs exactly when the switch never changed a single update, e.g. a
+    ``MaxNorm(3)`` bound that no incoming weight vector ever reached. There is then no effect to test:
+    say that the switch never acted rather than give a verdict. Identity is decided from the numbers,
+    never from the models' names.
+
+    Raises ``ValueError`` unless both are :class:`~utils.results.CVResult` with per-epoch histories
+    (scores alone could agree by chance on folds of 20 rows).
+    """
+    for name, result in (("a", a), ("b", b)):
+        if not isinstance(result, CVResult):
+            raise ValueError(f"{name} must be a CVResult, got {type(result).__name__}")
+        if result.history is None:
+            raise ValueError(f"{name} has no per-epoch history: identity needs the histories, not only the scores")
+    if len(a.test_indices) != len(b.test_indices) or not all(
+            np.array_equal(x, y) for x, y in zip(a.test_indices, b.test_indices)):
+        return False
+    if a.history.keys() != b.history.keys():
+        return False
+    return (np.array_equal(a.scores, b.scores)
+            and np.array_equal(a.collapsed, b.collapsed) and np.array_equal(a.diverged, b.diverged)
+            and all(np.array_equal(a.history[key], b.history[key], equal_nan=True) for key in a.history))
 
 
 def sonar_answer(half_width: float, design: str) -> str:
