@@ -89,3 +89,19 @@ def test_the_check_catches_a_name_defined_only_in_a_hidden_cell(tmp_path):
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps(notebook))
     assert hidden_only_names_used(path) == ["cell 1 uses N_TRAIN", "cell 1 uses os"]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_figure_has_a_caption_a_name_and_alt_text(path):
+    """A visible cell that shows a figure carries myst-nb figure metadata (the book's captions and alt text)."""
+    missing = []
+    for index, cell in enumerate(json.loads(path.read_text())["cells"]):
+        source = "".join(cell["source"]) if cell["cell_type"] == "code" else ""
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if "plt.show()" not in source or "remove-cell" in tags or "remove-output" in tags:
+            continue
+        meta = cell["metadata"].get("mystnb", {})
+        figure, image = meta.get("figure", {}), meta.get("image", {})
+        if not (figure.get("caption") and figure.get("name") and image.get("alt")):
+            missing.append(index)
+    assert not missing, f"{path.name}: cells {missing} show a figure without caption, name and alt text"
