@@ -36,7 +36,6 @@ backend (threads here; Dask or Ray on a cluster) without other changes.
 from __future__ import annotations
 
 import math
-import numbers
 import threading
 import time
 import warnings
@@ -50,6 +49,7 @@ from sklearn.preprocessing import StandardScaler
 from tqdm.std import tqdm
 
 from utils.evaluation import resolve_cv
+from utils.checks import check_int as _check_int
 from utils.results import CVResult, TrainingFailureWarning, collapsed_splits, constant_guess_loss
 from utils.seed import DEFAULT_SEED
 
@@ -277,11 +277,6 @@ def _weighted_mean(values, weights):
     """Mean of ``values`` over the last axis counting only rows with weight 1."""
     return tf.reduce_sum(values * weights, -1) / tf.maximum(tf.reduce_sum(weights, -1), 1.0)
 
-
-def _check_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_data(X, y):

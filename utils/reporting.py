@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from utils.checks import check_int as _check_int
 from utils.results import CVResult
 from utils.stats import PairedTestResult
 
@@ -46,11 +47,6 @@ def _check_result(result, keys=DROPOUT_OFF_KEYS) -> dict[str, np.ndarray]:
         raise ValueError(f"the result's history lacks {missing}: run it through the current utils.engine")
     return result.history
 
-
-def _check_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def split_sizes(result: CVResult, n_rows: int) -> tuple[float, float]:
