@@ -88,8 +88,13 @@ def execute(path: Path, out_dir: Path) -> dict:
 
     nb = nbformat.read(path, as_version=4)
     timeout = nb.metadata.get("execution", {}).get("timeout", 1500)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=True,
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=True,
+        resources={"metadata": {"path": str(path.parent.resolve())}},
+    )
     watcher = MemoryWatcher(client)
     watcher.start()
     started = time.perf_counter()
@@ -103,10 +108,14 @@ def execute(path: Path, out_dir: Path) -> dict:
     wall = time.perf_counter() - started
     out = out_dir / path.name
     nbformat.write(nb, out)
-    return {"notebook": path.name, "executed_copy": str(out), "wall_seconds": round(wall, 1),
-            "kernel_peak_mib": round(watcher.kernel_peak / MIB),
-            "kernel_and_children_peak_mib": round(watcher.tree_peak / MIB),
-            "error": error}
+    return {
+        "notebook": path.name,
+        "executed_copy": str(out),
+        "wall_seconds": round(wall, 1),
+        "kernel_peak_mib": round(watcher.kernel_peak / MIB),
+        "kernel_and_children_peak_mib": round(watcher.tree_peak / MIB),
+        "error": error,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,10 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.notebooks:
         row = execute(path, args.out)
         rows.append(row)
-        print(f"{row['notebook']:28s} {row['wall_seconds']!s:>7} s  "
-              f"kernel peak {row['kernel_peak_mib']:5d} MiB  "
-              f"with children {row['kernel_and_children_peak_mib']:5d} MiB  "
-              f"{'OK' if row['error'] is None else 'FAILED: ' + row['error']}", flush=True)
+        print(
+            f"{row['notebook']:28s} {row['wall_seconds']!s:>7} s  "
+            f"kernel peak {row['kernel_peak_mib']:5d} MiB  "
+            f"with children {row['kernel_and_children_peak_mib']:5d} MiB  "
+            f"{'OK' if row['error'] is None else 'FAILED: ' + row['error']}",
+            flush=True,
+        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 1 if any(row["error"] for row in rows) else 0

@@ -29,7 +29,9 @@ TOLERANCE = 0.03
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--engine-seeds", type=int, default=5, help="engine repeats (different seeds)")
@@ -45,8 +47,10 @@ def main() -> int:
     data = utils.load_sonar()
     utils.set_seed(args.seed)
     cv = resolve_cv(args.folds, args.seed)
-    print(f"python {platform.python_version()}, tensorflow {tf.__version__}, keras {keras.__version__}, "
-          f"{os.cpu_count()} cores")
+    print(
+        f"python {platform.python_version()}, tensorflow {tf.__version__}, keras {keras.__version__}, "
+        f"{os.cpu_count()} cores"
+    )
     print(f"baseline model, {args.folds}-fold stratified CV, {args.epochs} epochs, batch size 16\n")
 
     start = time.perf_counter()
@@ -57,8 +61,11 @@ def main() -> int:
     engine_runs, engine_s = [], []
     for k in range(args.engine_seeds):
         start = time.perf_counter()
-        engine_runs.append(fast_cv(baseline_model, data.X, data.y, cv=cv, epochs=args.epochs,
-                                   seed=args.seed + k, progress=False))
+        engine_runs.append(
+            fast_cv(
+                baseline_model, data.X, data.y, cv=cv, epochs=args.epochs, seed=args.seed + k, progress=False
+            )
+        )
         engine_s.append(time.perf_counter() - start)
         print(f"fast engine #{k + 1} : {engine_s[-1]:7.1f} s   accuracy {engine_runs[-1].summary()}")
 
@@ -70,16 +77,20 @@ def main() -> int:
     print(f"speed-up (recipe / engine, median of runs)         : {recipe_s / np.median(engine_s):5.1f}x")
     print(f"same test folds in both: {same_splits}")
     diff = engine_means.mean() - recipe.mean
-    print(f"mean accuracy: recipe {100 * recipe.mean:.1f}%, engine {100 * engine_means.mean():.1f}% "
-          f"(over {len(engine_means)} seeds, spread {100 * engine_means.std():.1f}); "
-          f"difference {100 * diff:+.1f} points, tolerance {100 * TOLERANCE:.0f}: "
-          f"{'AGREE' if abs(diff) <= TOLERANCE else 'DIFFER'}")
+    print(
+        f"mean accuracy: recipe {100 * recipe.mean:.1f}%, engine {100 * engine_means.mean():.1f}% "
+        f"(over {len(engine_means)} seeds, spread {100 * engine_means.std():.1f}); "
+        f"difference {100 * diff:+.1f} points, tolerance {100 * TOLERANCE:.0f}: "
+        f"{'AGREE' if abs(diff) <= TOLERANCE else 'DIFFER'}"
+    )
 
     configs = {f"baseline seed-{k}": baseline_model for k in range(4)}
     for n_jobs in (1, -1):
         start = time.perf_counter()
         run_sweep(configs, data.X, data.y, cv=cv, epochs=args.epochs, n_jobs=n_jobs, progress=False)
-        print(f"run_sweep of {len(configs)} configurations, n_jobs={n_jobs:2d}: {time.perf_counter() - start:6.1f} s")
+        print(
+            f"run_sweep of {len(configs)} configurations, n_jobs={n_jobs:2d}: {time.perf_counter() - start:6.1f} s"
+        )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process: {peak_mb:.0f} MB")
     return 0 if same_splits and abs(diff) <= TOLERANCE else 1

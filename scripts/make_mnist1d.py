@@ -73,12 +73,12 @@ def generate_arrays() -> dict[str, np.ndarray]:
     """
     from mnist1d.data import get_dataset_args, make_dataset
 
-    py_state, np_state = random.getstate(), np.random.get_state()
+    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002 (mnist1d seeds the legacy global generator)
     try:
         data = make_dataset(get_dataset_args())
     finally:
         random.setstate(py_state)
-        np.random.set_state(np_state)
+        np.random.set_state(np_state)  # noqa: NPY002
 
     source = {"x_train": data["x"], "y_train": data["y"], "x_test": data["x_test"], "y_test": data["y_test"]}
     arrays = {name: np.asarray(source[name]).astype(dtype) for name, (_, dtype) in ARRAYS.items()}
@@ -121,10 +121,17 @@ def sha256(data: bytes) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="regenerate in memory and verify that the file matches byte for byte (exit 1 otherwise)")
-    parser.add_argument("--file", type=Path, default=OUTPUT,
-                        help=f"the file to write or check (default: {OUTPUT.relative_to(ROOT)})")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="regenerate in memory and verify that the file matches byte for byte (exit 1 otherwise)",
+    )
+    parser.add_argument(
+        "--file",
+        type=Path,
+        default=OUTPUT,
+        help=f"the file to write or check (default: {OUTPUT.relative_to(ROOT)})",
+    )
     args = parser.parse_args(argv)
 
     expected = expected_bytes()
@@ -134,9 +141,11 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         actual = args.file.read_bytes()
         if actual != expected:
-            print(f"{args.file}: sha256 {sha256(actual)} ({len(actual)} bytes), but the generator gives "
-                  f"{sha256(expected)} ({len(expected)} bytes): the file differs from the published data",
-                  file=sys.stderr)
+            print(
+                f"{args.file}: sha256 {sha256(actual)} ({len(actual)} bytes), but the generator gives "
+                f"{sha256(expected)} ({len(expected)} bytes): the file differs from the published data",
+                file=sys.stderr,
+            )
             return 1
         print(f"{args.file}: OK, sha256 {sha256(expected)} ({len(expected)} bytes)")
         return 0

@@ -96,8 +96,10 @@ def sync_notebooks(url: str, chapters: Path = CHAPTERS) -> list[Path]:
         nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
         cell = first_code_cell(nb)
         if cell is None or not cell.source.lstrip().startswith("# Colab only"):
-            print(f"SKIPPED {path.relative_to(ROOT)}: its first code cell is not the Colab cell",
-                  file=sys.stderr)
+            print(
+                f"SKIPPED {path.relative_to(ROOT)}: its first code cell is not the Colab cell",
+                file=sys.stderr,
+            )
             continue
         if cell.source != wanted:
             cell.source = wanted
@@ -110,8 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("url", nargs="?", help="https://github.com/OWNER/REPO")
-    group.add_argument("--sync", action="store_true",
-                       help="only rewrite the notebooks from the URL in _config.yml")
+    group.add_argument(
+        "--sync", action="store_true", help="only rewrite the notebooks from the URL in _config.yml"
+    )
     args = parser.parse_args(argv)
     if args.sync:
         url = read_repository_url()

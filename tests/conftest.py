@@ -1,8 +1,8 @@
 """Shared fixtures for the unit tests of the course's `utils` package."""
 
-import utils  # noqa: F401  (first: keeps TensorFlow quiet and selects the backend)
 import pytest
 
+import utils  # noqa: F401  (first: keeps TensorFlow quiet and selects the backend)
 from utils.data import SONAR_PATH, load_sonar
 
 

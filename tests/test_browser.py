@@ -88,12 +88,24 @@ KNOWN_CONSOLE_ERRORS = [
     "favicon.ico",
 ]
 #: MyST that was not parsed: shown to the reader as literal text.
-RAW_MYST = [r"```\{[a-z-]+\}", r":::\{[a-z-]+\}", r"^:(class|label|name):", r"\{(cite|numref|ref|doc|eq)(:[a-z]+)?\}`"]
-RAW_TEX = [r"\$\$", r"\\\(", r"\\\)", r"\\\[", r"\\\]",
-           r"\\(frac|mathrm|mathbf|text|tilde|odot|cdot|sum|prod|left|right|begin|end)\b"]
+RAW_MYST = [
+    r"```\{[a-z-]+\}",
+    r":::\{[a-z-]+\}",
+    r"^:(class|label|name):",
+    r"\{(cite|numref|ref|doc|eq)(:[a-z]+)?\}`",
+]
+RAW_TEX = [
+    r"\$\$",
+    r"\\\(",
+    r"\\\)",
+    r"\\\[",
+    r"\\\]",
+    r"\\(frac|mathrm|mathbf|text|tilde|odot|cdot|sum|prod|left|right|begin|end)\b",
+]
 
 
 # --------------------------------------------------------------------------- setup
+
 
 def _book_html() -> Path | None:
     value = os.environ.get("BOOK_HTML")
@@ -144,9 +156,15 @@ def _repository():
     match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(\.git)?", url)
     assert match, f"_config.yml repository.url must be a GitHub repository URL, got {url!r}"
     launch = config.get("launch_buttons", {})
-    return (url, match.group(1), match.group(2), config["repository"].get("branch", "main"),
-            launch.get("binderhub_url", "").rstrip("/"), launch.get("colab_url", "").rstrip("/"),
-            launch.get("notebook_interface", "classic"))
+    return (
+        url,
+        match.group(1),
+        match.group(2),
+        config["repository"].get("branch", "main"),
+        launch.get("binderhub_url", "").rstrip("/"),
+        launch.get("colab_url", "").rstrip("/"),
+        launch.get("notebook_interface", "classic"),
+    )
 
 
 def _local_mathjax() -> Path | None:
@@ -178,7 +196,7 @@ class _BookHandler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self):
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         if self.mathjax_dir and path.startswith(LOCAL_MATHJAX_PREFIX):
-            target = (self.mathjax_dir / path[len(LOCAL_MATHJAX_PREFIX):]).resolve()
+            target = (self.mathjax_dir / path[len(LOCAL_MATHJAX_PREFIX) :]).resolve()
             if self.mathjax_dir in target.parents and target.is_file():
                 ctype = self.guess_type(str(target))
                 return self._send(target.read_bytes(), ctype)
@@ -196,7 +214,8 @@ def server():
     mathjax_dir = _local_mathjax()
     handler = type("Handler", (_BookHandler,), {"mathjax_dir": mathjax_dir})
     httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(BOOK_HTML)))
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(BOOK_HTML))
+    )
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -210,19 +229,32 @@ def browser():
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
     except ImportError as err:
-        raise AssertionError(f"the browser test needs selenium (pip install -r requirements.txt): {err}")
+        raise AssertionError(
+            f"the browser test needs selenium (pip install -r requirements.txt): {err}"
+        ) from err
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     chromedriver = shutil.which("chromedriver")
     assert chromium and chromedriver, (
-        "the browser test needs Chromium and its driver: apt-get install -y chromium chromium-driver")
+        "the browser test needs Chromium and its driver: apt-get install -y chromium chromium-driver"
+    )
     profile = tempfile.mkdtemp(prefix="book-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1366,900",
-                 f"--user-data-dir={profile}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--window-size=1366,900",
+        f"--user-data-dir={profile}",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
@@ -319,8 +351,10 @@ def _screenshot(driver, path: Path, max_height: int = 30000):
     """
     height = min(driver.execute_script("return document.documentElement.scrollHeight"), max_height)
     width = driver.execute_script("return window.innerWidth")
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
     try:
         shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
     finally:
@@ -333,7 +367,7 @@ def _matches(patterns, text, flags=re.MULTILINE):
     for pattern in patterns:
         for match in re.finditer(pattern, text, flags):
             start = max(0, match.start() - 60)
-            found.append(f"{pattern!r} in ...{text[start:match.end() + 60]!r}...")
+            found.append(f"{pattern!r} in ...{text[start : match.end() + 60]!r}...")
             break
     return found
 
@@ -345,6 +379,7 @@ def _open(browser, server, page):
 
 
 # --------------------------------------------------------------------------- tests
+
 
 def test_every_toc_page_was_built():
     missing = [page for page in PAGES if not (BOOK_HTML / f"{page}.html").is_file()]
@@ -382,8 +417,7 @@ def test_page_as_a_reader_sees_it(page, browser, server, screenshots):
     if page in MATH_REQUIRED and info["mjx"] == 0:
         problems.append("this chapter should show typeset formulas, but it has none")
     problems += [f"raw TeX in the text: {m}" for m in _matches(RAW_TEX, info["proseText"])]
-    problems += [f"unparsed MyST markup shown as text: {m}"
-                 for m in _matches(RAW_MYST, info["pageText"])]
+    problems += [f"unparsed MyST markup shown as text: {m}" for m in _matches(RAW_MYST, info["pageText"])]
 
     # Outputs: no errors, tracebacks, warnings or log noise
     problems += [f"error/stderr output shown: {b}" for b in info["badOutputs"]]
@@ -434,8 +468,11 @@ def _check_launch_menu(browser, shot: Path) -> list[str]:
         return ["no launch (rocket) button on a chapter page"]
     browser.execute_script("window.scrollTo(0, 0);")
     buttons[0].click()
-    visible = [a.text.strip() for a in browser.find_elements(
-        By.CSS_SELECTOR, ".dropdown-launch-buttons .dropdown-menu a") if a.is_displayed()]
+    visible = [
+        a.text.strip()
+        for a in browser.find_elements(By.CSS_SELECTOR, ".dropdown-launch-buttons .dropdown-menu a")
+        if a.is_displayed()
+    ]
     browser.save_screenshot(str(shot))
     buttons[0].click()
     missing = [name for name in ("Binder", "Colab") if name not in visible]

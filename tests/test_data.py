@@ -282,7 +282,9 @@ def test_mnist1d_pickled_object_array_is_refused(tmp_path, mnist_arrays):
 
 def test_mnist1d_missing_array(tmp_path, mnist_arrays):
     path = write_npz(tmp_path, mnist_arrays, y_test=None)
-    with pytest.raises(MNIST1DDataError, match=r"mnist1d\.npz: expected exactly the arrays .*; missing \['y_test'\]"):
+    with pytest.raises(
+        MNIST1DDataError, match=r"mnist1d\.npz: expected exactly the arrays .*; missing \['y_test'\]"
+    ):
         load_mnist1d(path)
 
 
@@ -315,7 +317,9 @@ def test_mnist1d_non_finite_value(tmp_path, mnist_arrays, value):
     x = mnist_arrays["x_test"].copy()
     x[7, 3] = value
     path = write_npz(tmp_path, mnist_arrays, x_test=x)
-    with pytest.raises(MNIST1DDataError, match=r"x_test has 1 non-finite value\(s\), the first at row 7, column 3"):
+    with pytest.raises(
+        MNIST1DDataError, match=r"x_test has 1 non-finite value\(s\), the first at row 7, column 3"
+    ):
         load_mnist1d(path, sha256=None)
 
 
@@ -324,7 +328,9 @@ def test_mnist1d_label_out_of_range(tmp_path, mnist_arrays, label):
     y = mnist_arrays["y_train"].copy()
     y[12] = label
     path = write_npz(tmp_path, mnist_arrays, y_train=y)
-    with pytest.raises(MNIST1DDataError, match=rf"y_train has 1 label\(s\) outside 0-9, the first at row 12: {label}"):
+    with pytest.raises(
+        MNIST1DDataError, match=rf"y_train has 1 label\(s\) outside 0-9, the first at row 12: {label}"
+    ):
         load_mnist1d(path, sha256=None)
 
 
@@ -356,10 +362,10 @@ def make_mnist1d():
 
 
 def test_mnist1d_generator_reproduces_the_shipped_file_exactly(make_mnist1d, capsys):
-    state = np.random.get_state()
+    state = np.random.get_state()  # noqa: NPY002 (the legacy global state is what is tested)
     assert make_mnist1d.expected_bytes() == MNIST1D_PATH.read_bytes()
     # make_dataset seeds numpy's global generator; the script puts the old state back.
-    after = np.random.get_state()
+    after = np.random.get_state()  # noqa: NPY002
     assert after[0] == state[0] and np.array_equal(after[1], state[1]) and after[2:] == state[2:]
     assert make_mnist1d.main(["--check"]) == 0
     assert MNIST1D_SHA256 in capsys.readouterr().out

@@ -33,8 +33,9 @@ def test_stacked_steps_equal_keras_steps(n_classes):
     keras.utils.set_random_seed(1)
     rng = np.random.default_rng(0)
     # A tight MaxNorm and a large rate make the constraint bind on the first steps.
-    model = build_mlp(hidden_units=(5, 4), max_norm=0.6, learning_rate=0.5, momentum=0.9,
-                      n_features=3, n_classes=n_classes)
+    model = build_mlp(
+        hidden_units=(5, 4), max_norm=0.6, learning_rate=0.5, momentum=0.9, n_features=3, n_classes=n_classes
+    )
     net = _StackedNetwork(model, n=2, seed=0)
     copy_into_slice(net, model, 0)
     x = rng.normal(size=(6, 3)).astype("float32")
@@ -50,8 +51,9 @@ def test_stacked_steps_equal_keras_steps(n_classes):
     yp = np.concatenate([y, [0, 0]]).astype("float32")
     wp = np.array([1.0] * 6 + [0.0] * 2, "float32")
     for _ in range(3):
-        net.train_step(tf.constant(np.stack([xp, xp])), tf.constant(np.stack([yp, yp])),
-                       tf.constant(np.stack([wp, wp])))
+        net.train_step(
+            tf.constant(np.stack([xp, xp])), tf.constant(np.stack([yp, yp])), tf.constant(np.stack([wp, wp]))
+        )
         model.train_on_batch(x, y)
     for var, w in zip(net.variables, model.get_weights()):
         np.testing.assert_allclose(var.numpy()[0].reshape(w.shape), w, rtol=1e-4, atol=1e-5)
@@ -144,8 +146,9 @@ def test_matches_keras_fit_accuracy_on_average(sonar):
         m = model()
         m.fit(scaler.transform(sonar.X[train]), sonar.y[train], epochs=20, batch_size=16, verbose=0)
         keras_scores.append(m.evaluate(scaler.transform(sonar.X[test]), sonar.y[test], verbose=0)[1])
-    engine_means = [fast_cv(model, sonar.X, sonar.y, cv=cv, epochs=20, seed=s, progress=False).mean
-                    for s in range(3)]
+    engine_means = [
+        fast_cv(model, sonar.X, sonar.y, cv=cv, epochs=20, seed=s, progress=False).mean for s in range(3)
+    ]
     # Stated tolerance: 5 points between the means (fold std here is about 5-8 points).
     assert abs(np.mean(engine_means) - np.mean(keras_scores)) < 0.05
 
@@ -157,7 +160,9 @@ def test_run_sweep_pairs_configurations_on_the_same_splits(sonar):
     for t1, t2 in zip(results["a"].test_indices, results["b"].test_indices):
         np.testing.assert_array_equal(t1, t2)
     alone = fast_cv(SMALL, sonar.X, sonar.y, cv=3, epochs=2, progress=False)
-    np.testing.assert_array_equal(results["a"].history["loss"], alone.history["loss"])  # threads: same numbers
+    np.testing.assert_array_equal(
+        results["a"].history["loss"], alone.history["loss"]
+    )  # threads: same numbers
 
 
 def uncompiled():
@@ -165,8 +170,9 @@ def uncompiled():
 
 
 def with_batchnorm():
-    m = keras.Sequential([keras.Input((60,)), keras.layers.BatchNormalization(),
-                          keras.layers.Dense(1, activation="sigmoid")])
+    m = keras.Sequential(
+        [keras.Input((60,)), keras.layers.BatchNormalization(), keras.layers.Dense(1, activation="sigmoid")]
+    )
     m.compile("sgd", "binary_crossentropy")
     return m
 
@@ -177,17 +183,20 @@ def with_mse():
     return m
 
 
-@pytest.mark.parametrize("build_fn, kwargs, message", [
-    (SMALL, dict(epochs=0), "epochs must be an integer >= 1"),
-    (SMALL, dict(batch_size=0), "batch_size must be an integer >= 1"),
-    (SMALL, dict(seed=-1), "seed must be an integer >= 0"),
-    (SMALL, dict(cv=1), "cv must be at least 2 folds"),
-    ("nope", {}, "build_fn must be a callable"),
-    (uncompiled, {}, "needs a compiled model"),
-    (with_batchnorm, {}, "supports Dense and Dropout layers only, got BatchNormalization"),
-    (with_mse, {}, "supports a Dense\\(1, sigmoid\\) output with binary_crossentropy"),
-    (functools.partial(build_mlp, n_features=10), {}, "the model expects 10 features, X has 60"),
-])
+@pytest.mark.parametrize(
+    "build_fn, kwargs, message",
+    [
+        (SMALL, dict(epochs=0), "epochs must be an integer >= 1"),
+        (SMALL, dict(batch_size=0), "batch_size must be an integer >= 1"),
+        (SMALL, dict(seed=-1), "seed must be an integer >= 0"),
+        (SMALL, dict(cv=1), "cv must be at least 2 folds"),
+        ("nope", {}, "build_fn must be a callable"),
+        (uncompiled, {}, "needs a compiled model"),
+        (with_batchnorm, {}, "supports Dense and Dropout layers only, got BatchNormalization"),
+        (with_mse, {}, "supports a Dense\\(1, sigmoid\\) output with binary_crossentropy"),
+        (functools.partial(build_mlp, n_features=10), {}, "the model expects 10 features, X has 60"),
+    ],
+)
 def test_bad_arguments_are_rejected(sonar, build_fn, kwargs, message):
     with pytest.raises(ValueError, match=message):
         fast_cv(build_fn, sonar.X, sonar.y, **{"epochs": 1, "progress": False, **kwargs})
@@ -220,23 +229,35 @@ def test_sweep_jobs_can_be_shipped_to_a_distributed_backend(sonar):
 
 # --- Builder mistakes get a message that says what to pass (issue 11, point 5) ---------------------
 
+
 def source_style_model():
     # The source article's style: the input shape given to the first layer, not as keras.Input.
-    m = keras.Sequential([keras.layers.Dense(8, input_shape=(60,), activation="relu"),
-                          keras.layers.Dense(1, activation="sigmoid")])
+    m = keras.Sequential(
+        [
+            keras.layers.Dense(8, input_shape=(60,), activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     m.compile(keras.optimizers.SGD(0.05, momentum=0.8), "binary_crossentropy", metrics=["accuracy"])
     return m
 
 
 def input_style_model():
-    m = keras.Sequential([keras.Input((60,)), keras.layers.Dense(8, activation="relu"),
-                          keras.layers.Dense(1, activation="sigmoid")])
+    m = keras.Sequential(
+        [
+            keras.Input((60,)),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     m.compile(keras.optimizers.SGD(0.05, momentum=0.8), "binary_crossentropy", metrics=["accuracy"])
     return m
 
 
 def unbuilt_model():
-    m = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+    m = keras.Sequential(
+        [keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1, activation="sigmoid")]
+    )
     m.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
     return m
 
@@ -246,16 +267,22 @@ def builder_without_return():
 
 
 def test_a_model_instead_of_a_builder_is_rejected_with_what_to_pass(sonar):
-    with pytest.raises(ValueError, match=r"build_fn is a Sequential model, not a function that builds one.*"
-                                         r"baseline_model and not baseline_model\(\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"build_fn is a Sequential model, not a function that builds one.*"
+        r"baseline_model and not baseline_model\(\)",
+    ):
         fast_cv(SMALL(), sonar.X, sonar.y, epochs=1, progress=False)
     with pytest.raises(ValueError, match=r"configs\['a'\] is a Sequential model, not a function"):
         run_sweep({"a": SMALL()}, sonar.X, sonar.y, epochs=1, progress=False)
 
 
 def test_a_sequential_without_input_shape_is_rejected_with_what_to_write(sonar):
-    with pytest.raises(ValueError, match=r"build_fn returned a Sequential model without an input shape.*"
-                                         r"keras.Input\(shape=\(n_features,\)\) the first entry"):
+    with pytest.raises(
+        ValueError,
+        match=r"build_fn returned a Sequential model without an input shape.*"
+        r"keras.Input\(shape=\(n_features,\)\) the first entry",
+    ):
         fast_cv(unbuilt_model, sonar.X, sonar.y, epochs=1, progress=False)
     with pytest.raises(ValueError, match=r"build_fn returned None: end it with `return model`"):
         fast_cv(builder_without_return, sonar.X, sonar.y, epochs=1, progress=False)
@@ -272,6 +299,7 @@ def test_input_shape_on_the_first_layer_builds_the_same_network_as_keras_input(s
 
 # --- No retracing warnings from the package (issue 11, point 8) -----------------------------------
 
+
 @pytest.fixture
 def tensorflow_records(monkeypatch):
     """Records reaching the "tensorflow" logger's handlers, with TF's retracing detector reset.
@@ -281,8 +309,11 @@ def tensorflow_records(monkeypatch):
     """
     from tensorflow.python.eager.polymorphic_function import polymorphic_function
 
-    monkeypatch.setattr(polymorphic_function, "_frequent_tracing_detector_manager",
-                        polymorphic_function._FrequentTracingDetectorManager())
+    monkeypatch.setattr(
+        polymorphic_function,
+        "_frequent_tracing_detector_manager",
+        polymorphic_function._FrequentTracingDetectorManager(),
+    )
     records = []
     handler = logging.Handler()
     handler.emit = records.append
@@ -295,9 +326,12 @@ def tensorflow_records(monkeypatch):
 def test_a_sweep_emits_no_retracing_warning(sonar, tensorflow_records):
     # Every stack used to trace its own run_epoch, and TensorFlow counted those as retraces of one
     # function: a sweep of 6 configurations warned "triggered tf.function retracing".
-    configs = {f"dropout {rate}": functools.partial(build_mlp, hidden_units=(8,), hidden_dropout=rate,
-                                                    learning_rate=0.05)
-               for rate in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)}
+    configs = {
+        f"dropout {rate}": functools.partial(
+            build_mlp, hidden_units=(8,), hidden_dropout=rate, learning_rate=0.05
+        )
+        for rate in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+    }
     run_sweep(configs, sonar.X, sonar.y, cv=3, epochs=2, n_jobs=2, progress=False)
     assert [r.getMessage() for r in tensorflow_records if "retracing" in r.getMessage()] == []
 
@@ -317,10 +351,17 @@ def test_keras_retracing_of_fresh_models_is_dropped_and_nothing_else(tensorflow_
 
 # --- The protocol, checked so that plausible bugs fail a test (issue 11, point 9) ------------------
 
-@pytest.mark.parametrize("kwargs, rate", [
-    (dict(hidden_units=(), input_dropout=0.5), 0.5),  # Input -> Dropout -> Dense(1): logits linear in the mask
-    (dict(hidden_units=(6,), hidden_dropout=0.3), 0.3),  # ... Dense(6, relu) -> Dropout -> Dense(1)
-])
+
+@pytest.mark.parametrize(
+    "kwargs, rate",
+    [
+        (
+            dict(hidden_units=(), input_dropout=0.5),
+            0.5,
+        ),  # Input -> Dropout -> Dense(1): logits linear in the mask
+        (dict(hidden_units=(6,), hidden_dropout=0.3), 0.3),  # ... Dense(6, relu) -> Dropout -> Dense(1)
+    ],
+)
 def test_dropout_is_inverted_so_training_output_averages_to_the_inference_output(kwargs, rate):
     # The last Dropout feeds the output layer directly, so the logits are linear in its mask: with
     # inverted dropout (kept units scaled by 1 / (1 - rate)) their mean over many masks is the
@@ -352,9 +393,15 @@ def test_each_split_and_each_example_draws_its_own_dropout_mask():
 
 def frozen_dropout_net():
     """Dropout everywhere, but a learning rate of 0: the weights never move."""
-    m = keras.Sequential([keras.Input((60,)), keras.layers.Dropout(0.2),
-                          keras.layers.Dense(8, activation="relu"), keras.layers.Dropout(0.5),
-                          keras.layers.Dense(1, activation="sigmoid")])
+    m = keras.Sequential(
+        [
+            keras.Input((60,)),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     m.compile(keras.optimizers.SGD(learning_rate=0.0), "binary_crossentropy", metrics=["accuracy"])
     return m
 
@@ -387,7 +434,9 @@ def test_each_epoch_reshuffles_each_split(monkeypatch, sonar):
             np.testing.assert_array_equal(np.sort(orders[epoch][k]), np.arange(size))  # one full pass
         for a in range(3):
             for b in range(a):
-                assert not np.array_equal(orders[a][k], orders[b][k]), f"split {k}: epochs {a}, {b} same order"
+                assert not np.array_equal(orders[a][k], orders[b][k]), (
+                    f"split {k}: epochs {a}, {b} same order"
+                )
     assert not np.array_equal(orders[0][0][:100], orders[0][1][:100]), "splits share one order"
 
 

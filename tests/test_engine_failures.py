@@ -61,8 +61,15 @@ def test_a_healthy_run_flags_nothing_and_warns_nothing(sonar):
 def test_run_sweep_warns_once_naming_the_failed_configuration(sonar):
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        results = run_sweep({"healthy": SMALL, "exploding": EXPLODING}, sonar.X, sonar.y, cv=3, epochs=5,
-                            n_jobs=2, progress=False)
+        results = run_sweep(
+            {"healthy": SMALL, "exploding": EXPLODING},
+            sonar.X,
+            sonar.y,
+            cv=3,
+            epochs=5,
+            n_jobs=2,
+            progress=False,
+        )
     (message,) = failure_warnings(record)
     assert "exploding (3 of 3 splits diverged)" in message and "healthy" not in message
     assert results["healthy"].n_failed == 0 and results["exploding"].diverged.all()
@@ -78,8 +85,9 @@ def test_train_eval_is_model_evaluate_on_the_training_fold(monkeypatch, sonar):
             nets.append(self)
 
     monkeypatch.setattr(engine, "_StackedNetwork", Recording)
-    build = functools.partial(build_mlp, hidden_units=(8,), input_dropout=0.2, hidden_dropout=0.5,
-                              learning_rate=0.05)
+    build = functools.partial(
+        build_mlp, hidden_units=(8,), input_dropout=0.2, hidden_dropout=0.5, learning_rate=0.05
+    )
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     h = fast_cv(build, sonar.X, sonar.y, cv=cv, epochs=2, progress=False, warn=False).history
     (net,) = nets  # training folds of 138 and 139 rows take 9 batches of 16: one stack

@@ -46,29 +46,49 @@ def data(variant):
 
 
 def tiny(optimizer):
-    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
-                          keras.layers.Dropout(0.25), keras.layers.Dense(1, activation="sigmoid")])
+    m = keras.Sequential(
+        [
+            keras.Input((3,)),
+            keras.layers.Dense(4, activation="relu"),
+            keras.layers.Dropout(0.25),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     m.compile(optimizer(), "binary_crossentropy", metrics=["accuracy"])
     return m
 
 
 def histories(optimizer):
-    return [fast_cv(functools.partial(tiny, optimizer), *data(variant), cv=SPLITS, epochs=3, batch_size=5,
-                    progress=False, warn=False).history for variant in (0, 1)]
+    return [
+        fast_cv(
+            functools.partial(tiny, optimizer),
+            *data(variant),
+            cv=SPLITS,
+            epochs=3,
+            batch_size=5,
+            progress=False,
+            warn=False,
+        ).history
+        for variant in (0, 1)
+    ]
 
 
-@pytest.mark.parametrize("optimizer", [
-    functools.partial(keras.optimizers.SGD, 0.1, momentum=0.9, nesterov=True),
-    functools.partial(keras.optimizers.Adam, 0.01, amsgrad=True),
-    functools.partial(keras.optimizers.AdamW, 0.01),
-    functools.partial(keras.optimizers.RMSprop, 0.01, momentum=0.5, centered=True),
-    functools.partial(keras.optimizers.Adagrad, 0.1),
-    functools.partial(keras.optimizers.Adamax, 0.01),
-    functools.partial(keras.optimizers.Nadam, 0.01),
-    functools.partial(keras.optimizers.Lion, 0.01),
-    functools.partial(keras.optimizers.Adadelta, 1.0),
-    functools.partial(keras.optimizers.Ftrl, 0.1, l1_regularization_strength=0.01),
-], ids=lambda p: p.func.__name__)
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        functools.partial(keras.optimizers.SGD, 0.1, momentum=0.9, nesterov=True),
+        functools.partial(keras.optimizers.Adam, 0.01, amsgrad=True),
+        functools.partial(keras.optimizers.AdamW, 0.01),
+        functools.partial(keras.optimizers.RMSprop, 0.01, momentum=0.5, centered=True),
+        functools.partial(keras.optimizers.Adagrad, 0.1),
+        functools.partial(keras.optimizers.Adamax, 0.01),
+        functools.partial(keras.optimizers.Nadam, 0.01),
+        functools.partial(keras.optimizers.Lion, 0.01),
+        functools.partial(keras.optimizers.Adadelta, 1.0),
+        functools.partial(keras.optimizers.Ftrl, 0.1, l1_regularization_strength=0.01),
+    ],
+    ids=lambda p: p.func.__name__,
+)
 def test_a_split_trains_the_same_whatever_another_split_sees(optimizer):
     before, after = histories(optimizer)
     assert not np.array_equal(before["loss"][1], after["loss"][1])  # split 1 did change
@@ -88,16 +108,22 @@ class MyAdam(keras.optimizers.Adam):
     """A subclass may change the update: not trusted."""
 
 
-@pytest.mark.parametrize("optimizer", [
-    keras.optimizers.Lamb,
-    keras.optimizers.Adafactor,
-    keras.optimizers.Muon,
-    keras.optimizers.ScheduleFreeAdamW,
-    lambda: keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD()),
-    MyAdam,
-])
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        keras.optimizers.Lamb,
+        keras.optimizers.Adafactor,
+        keras.optimizers.Muon,
+        keras.optimizers.ScheduleFreeAdamW,
+        lambda: keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD()),
+        MyAdam,
+    ],
+)
 def test_optimizers_that_would_couple_the_splits_are_rejected(optimizer):
     X, y = data(0)
-    with pytest.raises(ValueError, match=r"cannot train a model compiled with \w+: .* Others would couple the "
-                                         r"splits: .* Evaluate this model with utils.evaluation.reference_cv"):
+    with pytest.raises(
+        ValueError,
+        match=r"cannot train a model compiled with \w+: .* Others would couple the "
+        r"splits: .* Evaluate this model with utils.evaluation.reference_cv",
+    ):
         fast_cv(functools.partial(tiny, optimizer), X, y, cv=SPLITS, epochs=1, progress=False)

@@ -43,10 +43,13 @@ def test_pipeline_scales_then_classifies():
     assert pipe.named_steps["model"].epochs == 3 and pipe.named_steps["model"].random_state == 1
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(epochs=0), "epochs must be a positive integer"),
-    (dict(batch_size=-2), "batch_size must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(epochs=0), "epochs must be a positive integer"),
+        (dict(batch_size=-2), "batch_size must be a positive integer"),
+    ],
+)
 def test_pipeline_rejects_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_reference_pipeline(tiny_model, **kwargs)
@@ -59,8 +62,9 @@ def test_pipeline_rejects_a_non_callable():
 
 def test_reference_cv_on_label_sorted_data_gets_stratified_shuffled_folds(sonar):
     # Sonar's rows are sorted by label: unstratified, unshuffled folds would be one-class.
-    result = reference_cv(lambda: build_mlp(hidden_units=(4,)), sonar.X, sonar.y, cv=4, epochs=1,
-                          batch_size=64, seed=0)
+    result = reference_cv(
+        lambda: build_mlp(hidden_units=(4,)), sonar.X, sonar.y, cv=4, epochs=1, batch_size=64, seed=0
+    )
     assert result.scores.shape == (4,)
     overall = sonar.y.mean()
     for test in result.test_indices:

@@ -19,8 +19,13 @@ def describe(model):
             out.append(("dropout", layer.rate))
         else:
             c = layer.kernel_constraint
-            out.append((layer.units, keras.activations.serialize(layer.activation),
-                        None if c is None else c.max_value))
+            out.append(
+                (
+                    layer.units,
+                    keras.activations.serialize(layer.activation),
+                    None if c is None else c.max_value,
+                )
+            )
     return out
 
 
@@ -45,8 +50,13 @@ def test_visible_dropout_matches_the_spec():
 
 def test_hidden_dropout_matches_the_spec():
     model = hidden_dropout_model()
-    assert describe(model) == [(60, "relu", 3.0), ("dropout", 0.2), (30, "relu", 3.0), ("dropout", 0.2),
-                               (1, "sigmoid", None)]
+    assert describe(model) == [
+        (60, "relu", 3.0),
+        ("dropout", 0.2),
+        (30, "relu", 3.0),
+        ("dropout", 0.2),
+        (1, "sigmoid", None),
+    ]
     assert sgd(model) == ("SGD", pytest.approx(0.1), pytest.approx(0.9))
 
 

@@ -39,7 +39,9 @@ def bound_names(tree: ast.AST) -> set[str]:
 
 
 def used_names(tree: ast.AST) -> set[str]:
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    return {
+        node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
 
 
 def code_cells(path: Path):
@@ -81,9 +83,17 @@ def test_visible_code_does_not_depend_on_hidden_cells(path):
 def test_the_check_catches_a_name_defined_only_in_a_hidden_cell(tmp_path):
     notebook = {
         "cells": [
-            {"cell_type": "code", "metadata": {"tags": ["remove-cell"]}, "source": ["N_TRAIN = 187\n", "import os"]},
+            {
+                "cell_type": "code",
+                "metadata": {"tags": ["remove-cell"]},
+                "source": ["N_TRAIN = 187\n", "import os"],
+            },
             {"cell_type": "code", "metadata": {}, "source": ["x = 1\n", "print(N_TRAIN + x, os.sep)"]},
-            {"cell_type": "code", "metadata": {}, "source": ["def f(a):\n", "    return a + x\n", "%timeit f(1)"]},
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": ["def f(a):\n", "    return a + x\n", "%timeit f(1)"],
+            },
         ]
     }
     path = tmp_path / "nb.ipynb"

@@ -33,7 +33,8 @@ FIX = "run `python scripts/set_repository_url.py --sync` from the repository roo
 
 def _load_script():
     spec = importlib.util.spec_from_file_location(
-        "set_repository_url", ROOT / "scripts" / "set_repository_url.py")
+        "set_repository_url", ROOT / "scripts" / "set_repository_url.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -80,14 +81,17 @@ def _toc_files() -> list[str]:
 
 # ------------------------------------------------------------------ the repository setting
 
+
 def test_repository_url_is_a_github_repository():
     url = _repository_url()
     assert script._GITHUB_URL.match(url), (
         f"_config.yml repository.url must be https://github.com/OWNER/REPO (Colab opens "
-        f"notebooks from GitHub only), got {url!r}")
+        f"notebooks from GitHub only), got {url!r}"
+    )
     launch = _config().get("launch_buttons", {})
     assert launch.get("binderhub_url") and launch.get("colab_url"), (
-        "_config.yml launch_buttons must set binderhub_url and colab_url")
+        "_config.yml launch_buttons must set binderhub_url and colab_url"
+    )
 
 
 def test_there_are_chapter_notebooks():
@@ -95,8 +99,9 @@ def test_there_are_chapter_notebooks():
 
 
 def test_every_toc_entry_exists():
-    missing = [f for f in _toc_files()
-               if not any((ROOT / f"{f}{ext}").is_file() for ext in ("", ".md", ".ipynb"))]
+    missing = [
+        f for f in _toc_files() if not any((ROOT / f"{f}{ext}").is_file() for ext in ("", ".md", ".ipynb"))
+    ]
     assert not missing, f"_toc.yml lists files that do not exist: {missing}"
 
 
@@ -108,6 +113,7 @@ def test_every_chapter_notebook_is_in_the_toc():
 
 # ------------------------------------------------------------------ every notebook
 
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_name)
 def test_first_code_cell_is_the_colab_cell(path):
     cells = _code_cells(_read(path))
@@ -115,31 +121,38 @@ def test_first_code_cell_is_the_colab_cell(path):
     cell, url = cells[0], _repository_url()
     assert "remove-cell" in cell.metadata.get("tags", []), (
         f"{_name(path)}: the first code cell (the Colab cell) must be tagged remove-cell "
-        f"so that the book hides it")
+        f"so that the book hides it"
+    )
     if url not in cell.source:
         raise AssertionError(
-            f"{_name(path)}: the Colab cell does not clone {url} (repository.url in "
-            f"_config.yml); {FIX}")
+            f"{_name(path)}: the Colab cell does not clone {url} (repository.url in _config.yml); {FIX}"
+        )
     assert cell.source == script.colab_cell_source(url), (
         f"{_name(path)}: the first code cell differs from the course's Colab cell "
         f"(scripts/set_repository_url.py, COLAB_CELL_TEMPLATE); {FIX}\n"
-        f"--- found:\n{cell.source}\n--- expected:\n{script.colab_cell_source(url)}")
+        f"--- found:\n{cell.source}\n--- expected:\n{script.colab_cell_source(url)}"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_name)
 def test_notebook_is_committed_without_outputs(path):
-    dirty = [i for i, cell in enumerate(_code_cells(_read(path)))
-             if cell.outputs or cell.execution_count is not None]
+    dirty = [
+        i
+        for i, cell in enumerate(_code_cells(_read(path)))
+        if cell.outputs or cell.execution_count is not None
+    ]
     assert not dirty, (
         f"{_name(path)}: code cells {dirty} have outputs or execution counts; commit notebooks "
-        f"cleared (`jupyter nbconvert --clear-output --inplace {_name(path)}`)")
+        f"cleared (`jupyter nbconvert --clear-output --inplace {_name(path)}`)"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_name)
 def test_notebook_ends_with_a_hidden_check_cell(path):
     last = _code_cells(_read(path))[-1]
     assert "remove-cell" in last.metadata.get("tags", []), (
-        f"{_name(path)}: the last code cell (the chapter's checks) must be tagged remove-cell")
+        f"{_name(path)}: the last code cell (the chapter's checks) must be tagged remove-cell"
+    )
     assert "assert" in last.source, f"{_name(path)}: the last code cell must check claims with assert"
 
 
@@ -148,10 +161,12 @@ def test_notebook_kernel_is_python3(path):
     kernelspec = _read(path).metadata.get("kernelspec", {})
     assert kernelspec.get("name") == "python3", (
         f"{_name(path)}: kernelspec name must be python3 (Binder, Colab and nbmake start that "
-        f"kernel), got {kernelspec}")
+        f"kernel), got {kernelspec}"
+    )
 
 
 # ------------------------------------------------------------------ the Colab cell's logic
+
 
 def _run_colab_cell(monkeypatch, tmp_path, in_colab: bool, course_exists: bool = False):
     """Exec the Colab cell with subprocess.run, os.chdir and sys.path observed, nothing real run."""
@@ -159,8 +174,9 @@ def _run_colab_cell(monkeypatch, tmp_path, in_colab: bool, course_exists: bool =
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append((a, k)))
     monkeypatch.setattr(os, "chdir", chdirs.append)
     real_isdir = os.path.isdir
-    monkeypatch.setattr(os.path, "isdir",
-                        lambda p: course_exists if p == "/content/course" else real_isdir(p))
+    monkeypatch.setattr(
+        os.path, "isdir", lambda p: course_exists if p == "/content/course" else real_isdir(p)
+    )
     if in_colab:
         monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     else:
@@ -197,11 +213,15 @@ def test_set_repository_url_rewrites_config_and_cells(tmp_path, monkeypatch):
     config.write_text((ROOT / "_config.yml").read_text(encoding="utf-8"), encoding="utf-8")
     chapters = tmp_path / "chapters"
     chapters.mkdir()
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# 1. Title"),
-        nbformat.v4.new_code_cell(script.colab_cell_source(_repository_url()),
-                                  metadata={"tags": ["remove-cell"]}),
-        nbformat.v4.new_code_cell("x = 1")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# 1. Title"),
+            nbformat.v4.new_code_cell(
+                script.colab_cell_source(_repository_url()), metadata={"tags": ["remove-cell"]}
+            ),
+            nbformat.v4.new_code_cell("x = 1"),
+        ]
+    )
     nbformat.write(nb, chapters / "01_x.ipynb")
     new = "https://github.com/someone/fork-of-course"
     script.write_repository_url(new, config)
@@ -215,9 +235,12 @@ def test_set_repository_url_rewrites_config_and_cells(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------ Binder's install (opt-in)
 
-@pytest.mark.skipif(os.environ.get("BINDER_CHECK") != "1",
-                    reason="slow (installs the whole environment, several minutes): "
-                           "run with BINDER_CHECK=1 pytest tests/test_publishing.py -k binder")
+
+@pytest.mark.skipif(
+    os.environ.get("BINDER_CHECK") != "1",
+    reason="slow (installs the whole environment, several minutes): "
+    "run with BINDER_CHECK=1 pytest tests/test_publishing.py -k binder",
+)
 def test_binder_install(tmp_path):
     """Reproduce what repo2docker does for this repository, in a fresh venv.
 
@@ -231,19 +254,34 @@ def test_binder_install(tmp_path):
     assert runtime.startswith("python-"), f"runtime.txt must say python-X.Y, got {runtime!r}"
     version = runtime.removeprefix("python-")
     assert f"{sys.version_info.major}.{sys.version_info.minor}" == version, (
-        f"run this check with Python {version} (runtime.txt), not {sys.version.split()[0]}")
+        f"run this check with Python {version} (runtime.txt), not {sys.version.split()[0]}"
+    )
     repo = tmp_path / "repo"  # the working tree, as it would be pushed
-    shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(
-        ".git", "_build", ".venv", "*.egg-info", "__pycache__", ".ipynb_checkpoints"))
+    shutil.copytree(
+        ROOT,
+        repo,
+        ignore=shutil.ignore_patterns(
+            ".git", "_build", ".venv", "*.egg-info", "__pycache__", ".ipynb_checkpoints"
+        ),
+    )
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", "requirements.txt"],
-                   cwd=repo, check=True)
-    probe = ("import utils, keras, scikeras, sklearn; d = utils.load_sonar(); "
-             "assert d.X.shape == (208, 60); print(utils.__file__)")
-    result = subprocess.run([str(python), "-c", probe], cwd=repo / "chapters",
-                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""})
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "-r", "requirements.txt"], cwd=repo, check=True
+    )
+    probe = (
+        "import utils, keras, scikeras, sklearn; d = utils.load_sonar(); "
+        "assert d.X.shape == (208, 60); print(utils.__file__)"
+    )
+    result = subprocess.run(
+        [str(python), "-c", probe],
+        cwd=repo / "chapters",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": ""},
+    )
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.strip()).is_relative_to(repo), (
-        f"utils was imported from {result.stdout.strip()}, not from the clone")
+        f"utils was imported from {result.stdout.strip()}, not from the clone"
+    )

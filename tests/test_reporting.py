@@ -14,9 +14,9 @@ from utils.plotting import plot_learning_curves  # noqa: E402
 from utils.reporting import (  # noqa: E402
     GapReport,
     accuracy_gap,
+    describe_layers,
     describe_paired,
     difference_verdict,
-    describe_layers,
     gap_report,
     identical_runs,
     plot_gap_and_held_out_loss,
@@ -33,17 +33,27 @@ def make_result(n=3, epochs=EPOCHS, train_on=0.80, train_off=0.95, val=0.85, col
     """A result whose histories are constant per split: split k adds 0.01 * k to every accuracy."""
     bump = 0.01 * np.arange(n)[:, None] * np.ones((1, epochs))
     history = {
-        "loss": np.full((n, epochs), 0.4), "accuracy": train_on + bump,
-        "train_eval_loss": np.full((n, epochs), 0.1), "train_eval_accuracy": train_off + bump,
-        "val_loss": np.tile(np.linspace(1.0, 0.5, epochs), (n, 1)), "val_accuracy": val + bump,
+        "loss": np.full((n, epochs), 0.4),
+        "accuracy": train_on + bump,
+        "train_eval_loss": np.full((n, epochs), 0.1),
+        "train_eval_accuracy": train_off + bump,
+        "val_loss": np.tile(np.linspace(1.0, 0.5, epochs), (n, 1)),
+        "val_accuracy": val + bump,
     }
-    history["val_loss"][:, epochs // 2:] += np.linspace(0, 1, epochs - epochs // 2)  # minimum mid-run
+    history["val_loss"][:, epochs // 2 :] += np.linspace(0, 1, epochs - epochs // 2)  # minimum mid-run
     flags = np.zeros(n, bool) if collapsed is None else np.asarray(collapsed)
-    return CVResult(scores=history["val_accuracy"][:, -1], test_indices=[np.arange(5 * k, 5 * k + 5) for k in range(n)],
-                    history=history, label=label, diverged=np.zeros(n, bool), collapsed=flags)
+    return CVResult(
+        scores=history["val_accuracy"][:, -1],
+        test_indices=[np.arange(5 * k, 5 * k + 5) for k in range(n)],
+        history=history,
+        label=label,
+        diverged=np.zeros(n, bool),
+        collapsed=flags,
+    )
 
 
 # --- smoothed / accuracy_gap ------------------------------------------------------------------------
+
 
 def test_smoothed_is_a_moving_average_of_the_mean_over_splits():
     values = np.array([[0.0, 2.0, 4.0, 6.0], [2.0, 4.0, 6.0, 8.0]])  # mean over splits: 1, 3, 5, 7
@@ -52,12 +62,15 @@ def test_smoothed_is_a_moving_average_of_the_mean_over_splits():
     np.testing.assert_allclose(smoothed(values, window=4), [4.0])
 
 
-@pytest.mark.parametrize("values, window, message", [
-    (np.ones(5), 2, "n_splits, epochs"),
-    (np.ones((2, 3)), 4, "longer than the 3 epochs"),
-    (np.ones((2, 3)), 0, "window must be an integer >= 1"),
-    (np.ones((2, 3)), 1.5, "window must be an integer >= 1"),
-])
+@pytest.mark.parametrize(
+    "values, window, message",
+    [
+        (np.ones(5), 2, "n_splits, epochs"),
+        (np.ones((2, 3)), 4, "longer than the 3 epochs"),
+        (np.ones((2, 3)), 0, "window must be an integer >= 1"),
+        (np.ones((2, 3)), 1.5, "window must be an integer >= 1"),
+    ],
+)
 def test_smoothed_rejects_bad_input(values, window, message):
     with pytest.raises(ValueError, match=message):
         smoothed(values, window)
@@ -72,8 +85,11 @@ def test_accuracy_gap_uses_the_training_fold_with_dropout_off():
 
 def test_accuracy_gap_needs_dropout_off_history():
     result = make_result()
-    old = CVResult(scores=result.scores, test_indices=result.test_indices,
-                   history={k: v for k, v in result.history.items() if not k.startswith("train_eval")})
+    old = CVResult(
+        scores=result.scores,
+        test_indices=result.test_indices,
+        history={k: v for k, v in result.history.items() if not k.startswith("train_eval")},
+    )
     with pytest.raises(ValueError, match="lacks"):
         accuracy_gap(old)
     with pytest.raises(ValueError, match="per-epoch history"):
@@ -83,6 +99,7 @@ def test_accuracy_gap_needs_dropout_off_history():
 
 
 # --- gap_report ----------------------------------------------------------------------------------------
+
 
 def test_gap_report_averages_the_last_epochs_per_split():
     result = make_result(n=3)
@@ -98,7 +115,9 @@ def test_gap_report_averages_the_last_epochs_per_split():
     assert report.mean_val_loss == pytest.approx(result.history["val_loss"][:, -4:].mean())
     assert report.mean_final_val_loss == pytest.approx(result.history["val_loss"][:, -1].mean())
     curve = result.history["val_loss"].mean(0)
-    assert report.best_epoch == int(np.argmin(curve)) + 1 and report.best_val_loss == pytest.approx(curve.min())
+    assert report.best_epoch == int(np.argmin(curve)) + 1 and report.best_val_loss == pytest.approx(
+        curve.min()
+    )
     assert 1 < report.best_epoch < EPOCHS  # the fake loss has its minimum mid-run
 
 
@@ -115,6 +134,7 @@ def test_gap_report_rejects_bad_windows(last):
 
 # --- split_sizes ---------------------------------------------------------------------------------------
 
+
 def test_split_sizes_average_the_test_folds():
     result = CVResult(scores=[0.5, 0.5], test_indices=[np.arange(20), np.arange(21)])
     assert split_sizes(result, 208) == (pytest.approx(187.5), pytest.approx(20.5))
@@ -129,6 +149,7 @@ def test_split_sizes_rejects_impossible_sizes(n_rows):
 
 # --- plots ---------------------------------------------------------------------------------------------
 
+
 def test_learning_curves_plot_the_dropout_off_training_curve():
     result = make_result(train_on=0.80, train_off=0.95)
     axes = plot_learning_curves(result, dropout_on=True)
@@ -138,7 +159,10 @@ def test_learning_curves_plot_the_dropout_off_training_curve():
     assert "held-out fold" in acc_lines
     axes = plot_learning_curves(result)
     assert len(axes[0].get_lines()) == 2
-    fit = {line.get_label(): line.get_ydata() for line in plot_learning_curves(result, training="fit")[1].get_lines()}
+    fit = {
+        line.get_label(): line.get_ydata()
+        for line in plot_learning_curves(result, training="fit")[1].get_lines()
+    }
     np.testing.assert_allclose(fit["training"], 0.81)  # the dropout-on curve, as fit reports it
     with pytest.raises(ValueError, match="training must be"):
         plot_learning_curves(result, training="batch")
@@ -148,7 +172,11 @@ def test_learning_curves_plot_the_dropout_off_training_curve():
 def test_gap_and_loss_plot_one_line_per_model():
     a, b = make_result(label="a"), make_result(train_off=0.90, label="b")
     ax_gap, ax_loss = plot_gap_and_held_out_loss({"a": a, "b": b}, window=5)
-    gaps = {line.get_label(): line.get_ydata() for line in ax_gap.get_lines() if not line.get_label().startswith("_")}
+    gaps = {
+        line.get_label(): line.get_ydata()
+        for line in ax_gap.get_lines()
+        if not line.get_label().startswith("_")
+    }
     np.testing.assert_allclose(gaps["a"], 10.0)
     np.testing.assert_allclose(gaps["b"], 5.0)
     assert len(ax_loss.get_lines()) == 2
@@ -160,6 +188,7 @@ def test_gap_and_loss_plot_one_line_per_model():
 
 
 # --- describe_layers ---------------------------------------------------------------------------------
+
 
 def test_describe_layers_tells_models_apart():
     visible = describe_layers(visible_dropout_model())
@@ -179,6 +208,7 @@ def test_describe_layers_rejects_non_models():
 
 # --- sonar_answer --------------------------------------------------------------------------------------
 
+
 def test_sonar_answer_states_the_chapters_resolution_and_links_chapter_5():
     text = sonar_answer(0.0523, "5 x 10 repeated cross-validation")
     assert "about 5.2 points" in text and "5 x 10 repeated cross-validation" in text
@@ -186,14 +216,16 @@ def test_sonar_answer_states_the_chapters_resolution_and_links_chapter_5():
     assert "intermediate range" in text and "expected outcome" in text
 
 
-@pytest.mark.parametrize("half_width, design", [(0.0, "x"), (1.5, "x"), (float("nan"), "x"), (True, "x"),
-                                                (0.05, ""), (0.05, None)])
+@pytest.mark.parametrize(
+    "half_width, design", [(0.0, "x"), (1.5, "x"), (float("nan"), "x"), (True, "x"), (0.05, ""), (0.05, None)]
+)
 def test_sonar_answer_rejects_bad_input(half_width, design):
     with pytest.raises(ValueError):
         sonar_answer(half_width, design)
 
 
 # --- difference_verdict / describe_paired ----------------------------------------------------------
+
 
 def test_difference_verdict_follows_the_confidence_interval():
     from utils.stats import corrected_resampled_ttest
@@ -208,12 +240,15 @@ def test_difference_verdict_follows_the_confidence_interval():
     text = describe_paired(up, "a", "b")
     assert text.startswith(f"a minus b: {up.mean_difference:+.3f} (95% CI [{up.ci_low:+.3f}, ")
     assert text.endswith(": higher")
-    assert describe_paired(noise, "a", "b", scale=100, digits=1, unit="points").startswith("a minus b: +0.0 points (95% CI")
+    assert describe_paired(noise, "a", "b", scale=100, digits=1, unit="points").startswith(
+        "a minus b: +0.0 points (95% CI"
+    )
     with pytest.raises(ValueError, match="PairedTestResult"):
         difference_verdict(0.3)
 
 
 # --- identical_runs --------------------------------------------------------------------------------------
+
 
 def test_identical_runs_needs_every_split_and_epoch_to_match():
     a, b = make_result(label="a"), make_result(label="b")  # labels differ, numbers do not
@@ -225,7 +260,9 @@ def test_identical_runs_needs_every_split_and_epoch_to_match():
     assert not identical_runs(a, make_result(collapsed=[False, True, False]))  # different flags
     assert not identical_runs(a, make_result(n=2))  # different splits
     moved = make_result()
-    shifted = CVResult(scores=moved.scores, test_indices=[t + 1 for t in moved.test_indices], history=moved.history)
+    shifted = CVResult(
+        scores=moved.scores, test_indices=[t + 1 for t in moved.test_indices], history=moved.history
+    )
     assert not identical_runs(a, shifted)  # same numbers, other test folds
 
 

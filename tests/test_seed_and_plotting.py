@@ -32,10 +32,16 @@ def test_set_seed_rejects_bad_values(bad):
 
 def fake_result(with_history=True):
     rng = np.random.default_rng(0)
-    history = {k: rng.random((3, 5)) for k in ("loss", "accuracy", "train_eval_loss", "train_eval_accuracy",
-                                              "val_loss", "val_accuracy")}
-    return CVResult(scores=[0.8, 0.85, 0.9], test_indices=[np.arange(2)] * 3,
-                    history=history if with_history else None, label="model")
+    history = {
+        k: rng.random((3, 5))
+        for k in ("loss", "accuracy", "train_eval_loss", "train_eval_accuracy", "val_loss", "val_accuracy")
+    }
+    return CVResult(
+        scores=[0.8, 0.85, 0.9],
+        test_indices=[np.arange(2)] * 3,
+        history=history if with_history else None,
+        label="model",
+    )
 
 
 def test_learning_curves_draw_two_panels_with_two_lines_each():

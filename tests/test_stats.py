@@ -8,7 +8,6 @@ from scipy import stats as scipy_stats
 
 from utils.stats import PairedTestResult, corrected_resampled_ttest, describe_difference
 
-
 A = [0.90, 0.85, 0.80, 0.95, 0.70]
 B = [0.85, 0.85, 0.75, 0.90, 0.75]  # differences 0.05, 0, 0.05, 0.05, -0.05
 
@@ -102,7 +101,9 @@ def test_sentence_verdict_follows_the_numbers():
     assert "not distinguishable from zero at the 5% level" in not_sig
     assert not_sig.startswith("dropout minus baseline: +2.0 points (95% CI [")
     a = np.linspace(0.8, 0.9, 10)
-    sig = describe_difference(corrected_resampled_ttest(a + 0.05, a + np.r_[0, 0.001].repeat(5), 90, 10), "x", "y")
+    sig = describe_difference(
+        corrected_resampled_ttest(a + 0.05, a + np.r_[0, 0.001].repeat(5), 90, 10), "x", "y"
+    )
     assert "distinguishable from zero" in sig and "not distinguishable" not in sig
     with pytest.raises(ValueError, match="PairedTestResult"):
         describe_difference(0.5, "x", "y")

@@ -11,8 +11,12 @@ FOLDS = [np.array([0, 1]), np.array([2, 3]), np.array([4, 5]), np.array([6, 7]),
 
 
 def result(scores, label="", folds=FOLDS, **flags):
-    return CVResult(scores=np.asarray(scores, float), test_indices=folds, label=label,
-                    **{k: np.asarray(v, bool) for k, v in flags.items()})
+    return CVResult(
+        scores=np.asarray(scores, float),
+        test_indices=folds,
+        label=label,
+        **{k: np.asarray(v, bool) for k, v in flags.items()},
+    )
 
 
 def test_compare_helped_hurt_and_no_clear_effect():
@@ -77,7 +81,7 @@ def test_subsample_lies_in_its_own_fold_and_full_size_means_the_whole_fold():
     full = list(SubsampledStratifiedKFold(5, None, random_state=3).split(None, y))
     sub = list(SubsampledStratifiedKFold(5, 100, random_state=3).split(None, y))
     same = list(SubsampledStratifiedKFold(5, 480, random_state=3).split(None, y))
-    for (ftrain, ftest), (strain, stest), (atrain, atest) in zip(full, sub, same):
+    for (ftrain, ftest), (strain, stest), (atrain, _atest) in zip(full, sub, same):
         assert np.array_equal(ftest, stest) and set(strain) <= set(ftrain)
         assert np.array_equal(ftrain, atrain)  # 480 rows is the whole training fold
 
@@ -91,11 +95,16 @@ def test_subsampling_is_seeded():
     assert not all(np.array_equal(p, q) for p, q in zip(a, c))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(n_splits=1), "n_splits"), (dict(n_splits=2.5), "n_splits"),
-    (dict(train_size=1), "train_size"), (dict(train_size="all"), "train_size"),
-    (dict(random_state=-1), "random_state"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(n_splits=1), "n_splits"),
+        (dict(n_splits=2.5), "n_splits"),
+        (dict(train_size=1), "train_size"),
+        (dict(train_size="all"), "train_size"),
+        (dict(random_state=-1), "random_state"),
+    ],
+)
 def test_subsampled_kfold_rejects_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         SubsampledStratifiedKFold(**kwargs)

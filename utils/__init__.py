@@ -56,6 +56,12 @@ from utils.results import CVResult  # noqa: E402
 from utils.seed import set_seed  # noqa: E402
 
 __all__ = [
-    "CVResult", "MNIST1DData", "MNIST1DDataError", "SonarData", "SonarDataError",
-    "load_mnist1d", "load_sonar", "set_seed",
+    "CVResult",
+    "MNIST1DData",
+    "MNIST1DDataError",
+    "SonarData",
+    "SonarDataError",
+    "load_mnist1d",
+    "load_sonar",
+    "set_seed",
 ]

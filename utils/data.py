@@ -255,14 +255,18 @@ def load_mnist1d(path: str | Path | None = None, *, sha256: str | None = MNIST1D
         bad = ~np.isfinite(arrays[name])
         if bad.any():
             row, col = np.argwhere(bad)[0]
-            raise fail(f"{name} has {int(bad.sum())} non-finite value(s), the first at row {row}, column {col}: "
-                       f"{arrays[name][row, col]}")
+            raise fail(
+                f"{name} has {int(bad.sum())} non-finite value(s), the first at row {row}, column {col}: "
+                f"{arrays[name][row, col]}"
+            )
     for name in ("y_train", "y_test"):
         bad = (arrays[name] < 0) | (arrays[name] >= MNIST1D_CLASSES)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise fail(f"{name} has {int(bad.sum())} label(s) outside 0-{MNIST1D_CLASSES - 1}, "
-                       f"the first at row {row}: {arrays[name][row]}")
+            raise fail(
+                f"{name} has {int(bad.sum())} label(s) outside 0-{MNIST1D_CLASSES - 1}, "
+                f"the first at row {row}: {arrays[name][row]}"
+            )
 
     if sha256 is not None:
         digest = hashlib.sha256(raw).hexdigest()

@@ -48,8 +48,8 @@ import tensorflow as tf
 from sklearn.preprocessing import StandardScaler
 from tqdm.std import tqdm
 
-from utils.evaluation import resolve_cv
 from utils.checks import check_int as _check_int
+from utils.evaluation import resolve_cv
 from utils.results import CVResult, TrainingFailureWarning, collapsed_splits, constant_guess_loss
 from utils.seed import DEFAULT_SEED
 
@@ -65,9 +65,16 @@ _MULTICLASS_LOSSES = {"sparse_categorical_crossentropy"}
 #: split's gradient is not finite, and ScheduleFreeAdamW evaluates at weights other than the ones it
 #: trains: all of those would silently couple the folds or change the protocol.
 _ELEMENTWISE_OPTIMIZERS = (
-    keras.optimizers.SGD, keras.optimizers.Adam, keras.optimizers.AdamW, keras.optimizers.RMSprop,
-    keras.optimizers.Adagrad, keras.optimizers.Adamax, keras.optimizers.Nadam, keras.optimizers.Lion,
-    keras.optimizers.Adadelta, keras.optimizers.Ftrl,
+    keras.optimizers.SGD,
+    keras.optimizers.Adam,
+    keras.optimizers.AdamW,
+    keras.optimizers.RMSprop,
+    keras.optimizers.Adagrad,
+    keras.optimizers.Adamax,
+    keras.optimizers.Nadam,
+    keras.optimizers.Lion,
+    keras.optimizers.Adadelta,
+    keras.optimizers.Ftrl,
 )
 
 _BUILD_FN_HELP = (
@@ -86,8 +93,9 @@ def _check_build_fn(build_fn, name: str = "build_fn") -> None:
             f"for every split). {_BUILD_FN_HELP}"
         )
     if not callable(build_fn):
-        raise ValueError(f"{name} must be a callable returning a compiled Keras model, got {build_fn!r}. "
-                         f"{_BUILD_FN_HELP}")
+        raise ValueError(
+            f"{name} must be a callable returning a compiled Keras model, got {build_fn!r}. {_BUILD_FN_HELP}"
+        )
 
 
 def _build(build_fn) -> keras.Model:
@@ -96,8 +104,9 @@ def _build(build_fn) -> keras.Model:
     if model is None:
         raise ValueError(f"build_fn returned None: end it with `return model`. {_BUILD_FN_HELP}")
     if not isinstance(model, keras.Sequential):
-        raise ValueError(f"fast_cv needs a keras.Sequential model, got {type(model).__name__}. "
-                         f"{_BUILD_FN_HELP}")
+        raise ValueError(
+            f"fast_cv needs a keras.Sequential model, got {type(model).__name__}. {_BUILD_FN_HELP}"
+        )
     if not model.built:
         raise ValueError(
             "build_fn returned a Sequential model without an input shape, so its layers have no "
@@ -106,8 +115,6 @@ def _build(build_fn) -> keras.Model:
             "activation='relu'), ..., keras.layers.Dense(1, activation='sigmoid')])"
         )
     return model
-
-
 
 
 def _loss_name(loss) -> str:
@@ -278,7 +285,6 @@ def _weighted_mean(values, weights):
     return tf.reduce_sum(values * weights, -1) / tf.maximum(tf.reduce_sum(weights, -1), 1.0)
 
 
-
 def _check_data(X, y):
     X = np.asarray(X)
     y = np.asarray(y)
@@ -363,15 +369,22 @@ def _train_group(build_fn, X, y, splits, *, epochs, batch_size, seed, on_epoch):
         # The training fold as model.evaluate sees it (dropout off), then the held-out fold.
         train_loss, train_hits = net.losses_and_hits(net.logits(Xtr, training=False), ytr)
         val_loss, val_hits = net.losses_and_hits(net.logits(Xte, training=False), yte)
-        return (loss_sum / sample_count, hit_sum / sample_count,
-                _weighted_mean(train_loss, wtr), _weighted_mean(train_hits, wtr),
-                _weighted_mean(val_loss, wte), _weighted_mean(val_hits, wte))
+        return (
+            loss_sum / sample_count,
+            hit_sum / sample_count,
+            _weighted_mean(train_loss, wtr),
+            _weighted_mean(train_hits, wtr),
+            _weighted_mean(val_loss, wte),
+            _weighted_mean(val_hits, wte),
+        )
 
     # Traced once, here, and called directly: an accidental retrace would be an error, not a slowdown,
     # and TensorFlow's "triggered tf.function retracing" warning (which counts the traces of every
     # run_epoch of the process, one per stack) is not raised for a function traced explicitly.
     spec = (steps, n, batch_size)
-    run_epoch = run_epoch.get_concrete_function(tf.TensorSpec(spec, tf.int32), tf.TensorSpec(spec, tf.float32))
+    run_epoch = run_epoch.get_concrete_function(
+        tf.TensorSpec(spec, tf.int32), tf.TensorSpec(spec, tf.float32)
+    )
 
     history = {key: np.empty((n, epochs)) for key in HISTORY_KEYS}
     for epoch in range(epochs):
@@ -450,8 +463,13 @@ def fast_cv(
         groups.setdefault(math.ceil(len(train) / batch_size), []).append(k)
 
     start = time.perf_counter()
-    bar = tqdm(total=epochs * len(groups), desc=label or "fast_cv", disable=not progress,
-               mininterval=0.5, leave=False)
+    bar = tqdm(
+        total=epochs * len(groups),
+        desc=label or "fast_cv",
+        disable=not progress,
+        mininterval=0.5,
+        leave=False,
+    )
     history = {key: np.empty((len(splits), epochs)) for key in HISTORY_KEYS}
 
     def tick():
@@ -462,8 +480,14 @@ def fast_cv(
     with bar:
         for g, members in enumerate(groups.values()):
             group_history = _train_group(
-                build_fn, X, y, [splits[k] for k in members], epochs=epochs,
-                batch_size=batch_size, seed=seed + 7919 * g, on_epoch=tick,
+                build_fn,
+                X,
+                y,
+                [splits[k] for k in members],
+                epochs=epochs,
+                batch_size=batch_size,
+                seed=seed + 7919 * g,
+                on_epoch=tick,
             )
             for key in HISTORY_KEYS:
                 history[key][members] = group_history[key]
@@ -541,8 +565,11 @@ def run_sweep(
                 bar.update(epochs)
     failures = [f"{name} ({results[name].failure_note()})" for name in configs if results[name].n_failed]
     if failures:
-        warnings.warn("splits that did not train, their scores are not those of trained models: "
-                      + "; ".join(failures), TrainingFailureWarning, stacklevel=2)
+        warnings.warn(
+            "splits that did not train, their scores are not those of trained models: " + "; ".join(failures),
+            TrainingFailureWarning,
+            stacklevel=2,
+        )
     return {name: results[name] for name in configs}
 
 

@@ -95,7 +95,11 @@ class SubsampledStratifiedKFold:
             isinstance(train_size, bool) or not isinstance(train_size, numbers.Integral) or train_size < 2
         ):
             raise ValueError(f"train_size must be an integer >= 2 or None, got {train_size!r}")
-        if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral) or random_state < 0:
+        if (
+            isinstance(random_state, bool)
+            or not isinstance(random_state, numbers.Integral)
+            or random_state < 0
+        ):
             raise ValueError(f"random_state must be a non-negative integer, got {random_state!r}")
         self.n_splits = int(n_splits)
         self.train_size = None if train_size is None else int(train_size)
@@ -123,8 +127,10 @@ class SubsampledStratifiedKFold:
             yield np.sort(sample), test
 
     def __repr__(self) -> str:
-        return (f"SubsampledStratifiedKFold(n_splits={self.n_splits}, train_size={self.train_size}, "
-                f"random_state={self.random_state})")
+        return (
+            f"SubsampledStratifiedKFold(n_splits={self.n_splits}, train_size={self.train_size}, "
+            f"random_state={self.random_state})"
+        )
 
 
 def make_reference_pipeline(
@@ -139,9 +145,7 @@ def make_reference_pipeline(
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    clf = KerasClassifier(
-        model=build_fn, epochs=epochs, batch_size=batch_size, verbose=0, random_state=seed
-    )
+    clf = KerasClassifier(model=build_fn, epochs=epochs, batch_size=batch_size, verbose=0, random_state=seed)
     return Pipeline([("scale", StandardScaler()), ("model", clf)])
 
 
@@ -172,8 +176,9 @@ def reference_cv(
     pipeline = make_reference_pipeline(build_fn, epochs=epochs, batch_size=batch_size, seed=seed)
     splitter = resolve_cv(cv, seed)
     start = time.perf_counter()
-    out = cross_validate(pipeline, X, y, cv=splitter, scoring="accuracy", return_indices=True,
-                         return_estimator=True)
+    out = cross_validate(
+        pipeline, X, y, cv=splitter, scoring="accuracy", return_indices=True, return_estimator=True
+    )
     seconds = time.perf_counter() - start
     diverged, train_loss, constant = [], [], []
     for fitted, train in zip(out["estimator"], out["indices"]["train"]):

@@ -29,5 +29,3 @@ def install_retracing_filter() -> None:
     logger = logging.getLogger("tensorflow")
     if not any(type(f).__name__ == KerasRetracingFilter.__name__ for f in logger.filters):
         logger.addFilter(KerasRetracingFilter())
-
-

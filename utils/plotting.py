@@ -51,9 +51,14 @@ def two_axes(axes=None) -> np.ndarray:
     return axes
 
 
-def plot_learning_curves(result: CVResult, axes: Sequence[plt.Axes] | None = None,
-                         title: str | None = None, *, training: str = "evaluate",
-                         dropout_on: bool = False) -> np.ndarray:
+def plot_learning_curves(
+    result: CVResult,
+    axes: Sequence[plt.Axes] | None = None,
+    title: str | None = None,
+    *,
+    training: str = "evaluate",
+    dropout_on: bool = False,
+) -> np.ndarray:
     """Training vs. held-out loss and accuracy over epochs, mean over splits with a band.
 
     The band spans the 10th to 90th percentile of the splits.
@@ -85,22 +90,36 @@ def plot_learning_curves(result: CVResult, axes: Sequence[plt.Axes] | None = Non
     if training not in ("evaluate", "fit"):
         raise ValueError(f"training must be 'evaluate' or 'fit', got {training!r}")
     history = result.history
-    prefix, text = ("train_eval_", "training fold, dropout off") if training == "evaluate" else ("", "training")
-    needed = [f"{prefix}loss", f"{prefix}accuracy", "val_loss", "val_accuracy"] + (["loss", "accuracy"] * dropout_on)
+    prefix, text = (
+        ("train_eval_", "training fold, dropout off") if training == "evaluate" else ("", "training")
+    )
+    needed = [f"{prefix}loss", f"{prefix}accuracy", "val_loss", "val_accuracy"] + (
+        ["loss", "accuracy"] * dropout_on
+    )
     missing = [key for key in needed if key not in history]
     if missing:
         raise ValueError(f"the result's history lacks {missing}: record it with utils.engine.fast_cv")
     axes = two_axes(axes)
     epochs = np.arange(1, history["val_loss"].shape[1] + 1)
     for ax, metric, name in zip(axes, ("loss", "accuracy"), ("cross-entropy loss", "accuracy")):
-        for key, role, label in ((f"{prefix}{metric}", "train", text), (f"val_{metric}", "validation", "held-out fold")):
+        for key, role, label in (
+            (f"{prefix}{metric}", "train", text),
+            (f"val_{metric}", "validation", "held-out fold"),
+        ):
             values = history[key]
             ax.plot(epochs, values.mean(0), color=COLORS[role], label=label)
             lo, hi = np.percentile(values, [10, 90], axis=0)
             ax.fill_between(epochs, lo, hi, color=COLORS[role], alpha=0.15, linewidth=0)
         if dropout_on and training == "evaluate":
-            ax.plot(epochs, history[metric].mean(0), color=COLORS["train"], ls="--", lw=1, alpha=0.8,
-                    label="training, dropout on (as fit reports it)")
+            ax.plot(
+                epochs,
+                history[metric].mean(0),
+                color=COLORS["train"],
+                ls="--",
+                lw=1,
+                alpha=0.8,
+                label="training, dropout on (as fit reports it)",
+            )
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
     axes[0].legend()
@@ -110,8 +129,11 @@ def plot_learning_curves(result: CVResult, axes: Sequence[plt.Axes] | None = Non
     return axes
 
 
-def plot_fold_scores(results: Mapping[str, CVResult] | Sequence[CVResult], ax: plt.Axes | None = None,
-                     reference: float | None = None) -> plt.Axes:
+def plot_fold_scores(
+    results: Mapping[str, CVResult] | Sequence[CVResult],
+    ax: plt.Axes | None = None,
+    reference: float | None = None,
+) -> plt.Axes:
     """Per-split accuracies of several models as a box plot with the points on top.
 
     Boxes span the quartiles with the median as a grey line; dots are the
@@ -138,10 +160,22 @@ def plot_fold_scores(results: Mapping[str, CVResult] | Sequence[CVResult], ax: p
     ax.boxplot(data, showfliers=False, widths=0.5, medianprops={"color": COLORS["neutral"]})
     rng = np.random.default_rng(0)  # jitter only; fixed so figures do not change between runs
     for i, values in enumerate(data, start=1):
-        ax.scatter(i + rng.uniform(-0.12, 0.12, len(values)), values, s=12, alpha=0.6,
-                   color=COLORS["train"], zorder=3)
-        ax.scatter([i], [values.mean()], marker="D", color=COLORS["accent"], zorder=4,
-                   label="mean" if i == 1 else None)
+        ax.scatter(
+            i + rng.uniform(-0.12, 0.12, len(values)),
+            values,
+            s=12,
+            alpha=0.6,
+            color=COLORS["train"],
+            zorder=3,
+        )
+        ax.scatter(
+            [i],
+            [values.mean()],
+            marker="D",
+            color=COLORS["accent"],
+            zorder=4,
+            label="mean" if i == 1 else None,
+        )
     ax.set_xticks(range(1, len(items) + 1), [name for name, _ in items], rotation=15 if len(items) > 4 else 0)
     ax.set_ylabel("test accuracy per split (%)")
     if reference is not None:

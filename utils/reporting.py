@@ -41,12 +41,13 @@ def _check_result(result, keys=DROPOUT_OFF_KEYS) -> dict[str, np.ndarray]:
     if not isinstance(result, CVResult):
         raise ValueError(f"expected a CVResult, got {type(result).__name__}")
     if result.history is None:
-        raise ValueError("this needs a CVResult with per-epoch history (from utils.engine.fast_cv or run_sweep)")
+        raise ValueError(
+            "this needs a CVResult with per-epoch history (from utils.engine.fast_cv or run_sweep)"
+        )
     missing = [key for key in keys if key not in result.history]
     if missing:
         raise ValueError(f"the result's history lacks {missing}: run it through the current utils.engine")
     return result.history
-
 
 
 def split_sizes(result: CVResult, n_rows: int) -> tuple[float, float]:
@@ -172,17 +173,23 @@ def gap_report(result: CVResult, last: int = 100) -> GapReport:
     if last > epochs:
         raise ValueError(f"last={last} is more than the {epochs} recorded epochs")
     if result.n_failed:
-        raise ValueError(f"{result.label or 'result'}: {result.failure_note()}; a run that did not train has "
-                         "no generalization gap to report")
+        raise ValueError(
+            f"{result.label or 'result'}: {result.failure_note()}; a run that did not train has "
+            "no generalization gap to report"
+        )
     tail = {key: history[key][:, -last:].mean(axis=1) for key in DROPOUT_OFF_KEYS}
     curve = history["val_loss"].mean(axis=0)
     best = int(np.argmin(curve))
     return GapReport(
-        label=result.label, last=last,
-        train_accuracy=tail["train_eval_accuracy"], train_loss=tail["train_eval_loss"],
-        val_accuracy=tail["val_accuracy"], val_loss=tail["val_loss"],
+        label=result.label,
+        last=last,
+        train_accuracy=tail["train_eval_accuracy"],
+        train_loss=tail["train_eval_loss"],
+        val_accuracy=tail["val_accuracy"],
+        val_loss=tail["val_loss"],
         final_val_loss=history["val_loss"][:, -1].copy(),
-        best_epoch=best + 1, best_val_loss=float(curve[best]),
+        best_epoch=best + 1,
+        best_val_loss=float(curve[best]),
     )
 
 
@@ -200,8 +207,9 @@ def difference_verdict(test: PairedTestResult) -> str:
     return "higher" if test.mean_difference > 0 else "lower"
 
 
-def describe_paired(test: PairedTestResult, name_a: str, name_b: str, *, scale: float = 1.0, digits: int = 3,
-                    unit: str = "") -> str:
+def describe_paired(
+    test: PairedTestResult, name_a: str, name_b: str, *, scale: float = 1.0, digits: int = 3, unit: str = ""
+) -> str:
     """``"hidden minus baseline: +1.343 (95% CI [+0.215, +2.470]): higher"``, the verdict by
     :func:`difference_verdict`. ``scale`` multiplies the numbers (100 for accuracies in points),
     ``digits`` sets the decimals and ``unit`` is written after the difference."""
@@ -212,12 +220,15 @@ def describe_paired(test: PairedTestResult, name_a: str, name_b: str, *, scale: 
     def fmt(value):
         return f"{scale * value:+.{digits}f}"
 
-    return (f"{name_a} minus {name_b}: {fmt(test.mean_difference)}{unit} "
-            f"({100 * (1 - test.alpha):g}% CI [{fmt(test.ci_low)}, {fmt(test.ci_high)}]): {verdict}")
+    return (
+        f"{name_a} minus {name_b}: {fmt(test.mean_difference)}{unit} "
+        f"({100 * (1 - test.alpha):g}% CI [{fmt(test.ci_low)}, {fmt(test.ci_high)}]): {verdict}"
+    )
 
 
-def plot_gap_and_held_out_loss(results: Mapping[str, CVResult], colors: Sequence[str] | None = None,
-                               window: int = 10, axes=None) -> np.ndarray:
+def plot_gap_and_held_out_loss(
+    results: Mapping[str, CVResult], colors: Sequence[str] | None = None, window: int = 10, axes=None
+) -> np.ndarray:
     """Two panels comparing models: the generalization gap (dropout off) and the held-out loss.
 
     Left: :func:`accuracy_gap` in percentage points (a ``window``-epoch moving average of the mean
@@ -246,8 +257,11 @@ def plot_gap_and_held_out_loss(results: Mapping[str, CVResult], colors: Sequence
         ax_gap.plot(np.arange(len(gap)) + window, 100 * gap, color=color, label=name)
         val_loss = histories[name]["val_loss"].mean(0)
         ax_loss.plot(np.arange(1, len(val_loss) + 1), val_loss, color=color, label=name)
-    ax_gap.set(xlabel="epoch", ylabel="training - held-out accuracy (points)",
-               title="generalization gap (training fold, dropout off)")
+    ax_gap.set(
+        xlabel="epoch",
+        ylabel="training - held-out accuracy (points)",
+        title="generalization gap (training fold, dropout off)",
+    )
     ax_loss.set(xlabel="epoch", ylabel="held-out cross-entropy", title="held-out loss")
     ax_gap.axhline(0, color="black", lw=0.8)
     ax_gap.legend()
@@ -271,9 +285,20 @@ def describe_layers(model) -> list[tuple]:
             out.append(("Dropout", float(layer.rate)))
         elif isinstance(layer, keras.layers.Dense):
             c = layer.kernel_constraint
-            out.append(("Dense", int(layer.units), keras.activations.serialize(layer.activation),
-                        None if c is None else (type(c).__name__, float(getattr(c, "max_value", math.nan)),
-                                                getattr(c, "axis", None))))
+            out.append(
+                (
+                    "Dense",
+                    int(layer.units),
+                    keras.activations.serialize(layer.activation),
+                    None
+                    if c is None
+                    else (
+                        type(c).__name__,
+                        float(getattr(c, "max_value", math.nan)),
+                        getattr(c, "axis", None),
+                    ),
+                )
+            )
         else:
             out.append((type(layer).__name__,))
     return out
@@ -296,15 +321,21 @@ def identical_runs(a: CVResult, b: CVResult) -> bool:
         if not isinstance(result, CVResult):
             raise ValueError(f"{name} must be a CVResult, got {type(result).__name__}")
         if result.history is None:
-            raise ValueError(f"{name} has no per-epoch history: identity needs the histories, not only the scores")
+            raise ValueError(
+                f"{name} has no per-epoch history: identity needs the histories, not only the scores"
+            )
     if len(a.test_indices) != len(b.test_indices) or not all(
-            np.array_equal(x, y) for x, y in zip(a.test_indices, b.test_indices)):
+        np.array_equal(x, y) for x, y in zip(a.test_indices, b.test_indices)
+    ):
         return False
     if a.history.keys() != b.history.keys():
         return False
-    return (np.array_equal(a.scores, b.scores)
-            and np.array_equal(a.collapsed, b.collapsed) and np.array_equal(a.diverged, b.diverged)
-            and all(np.array_equal(a.history[key], b.history[key], equal_nan=True) for key in a.history))
+    return (
+        np.array_equal(a.scores, b.scores)
+        and np.array_equal(a.collapsed, b.collapsed)
+        and np.array_equal(a.diverged, b.diverged)
+        and all(np.array_equal(a.history[key], b.history[key], equal_nan=True) for key in a.history)
+    )
 
 
 def sonar_answer(half_width: float, design: str) -> str:
@@ -323,8 +354,12 @@ def sonar_answer(half_width: float, design: str) -> str:
     str
         Markdown, linking to chapter 5.
     """
-    if isinstance(half_width, bool) or not isinstance(half_width, numbers.Real) \
-            or not math.isfinite(half_width) or not 0 < half_width < 1:
+    if (
+        isinstance(half_width, bool)
+        or not isinstance(half_width, numbers.Real)
+        or not math.isfinite(half_width)
+        or not 0 < half_width < 1
+    ):
         raise ValueError(f"half_width must be a fraction in (0, 1), got {half_width!r}")
     if not isinstance(design, str) or not design.strip():
         raise ValueError("design must describe the comparison, e.g. '10-fold cross-validation'")

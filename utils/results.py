@@ -54,7 +54,9 @@ def collapsed_splits(final_train_loss, constant_loss) -> np.ndarray:
     if loss.ndim != 1 or loss.size == 0:
         raise ValueError(f"final_train_loss must be a non-empty 1-D array, got shape {loss.shape}")
     if not np.all(np.isfinite(constant)) or np.any(constant <= 0):
-        raise ValueError("constant_loss must be positive and finite (two or more classes in every training fold)")
+        raise ValueError(
+            "constant_loss must be positive and finite (two or more classes in every training fold)"
+        )
     return np.isfinite(loss) & (loss >= COLLAPSE_FRACTION * constant)
 
 
@@ -106,9 +108,7 @@ class CVResult:
         if scores.ndim != 1 or scores.size == 0:
             raise ValueError(f"scores must be a non-empty 1-D array, got shape {scores.shape}")
         if len(self.test_indices) != scores.size:
-            raise ValueError(
-                f"got {scores.size} scores but {len(self.test_indices)} test folds"
-            )
+            raise ValueError(f"got {scores.size} scores but {len(self.test_indices)} test folds")
         object.__setattr__(self, "scores", scores)
         for name in ("diverged", "collapsed"):
             flags = getattr(self, name)
@@ -116,7 +116,9 @@ class CVResult:
                 continue
             flags = np.asarray(flags)
             if flags.shape != scores.shape or flags.dtype != bool:
-                raise ValueError(f"{name} must be a boolean array with one entry per split, got {flags!r:.80}")
+                raise ValueError(
+                    f"{name} must be a boolean array with one entry per split, got {flags!r:.80}"
+                )
             object.__setattr__(self, name, flags)
 
     @property
@@ -146,8 +148,11 @@ class CVResult:
         note = self.failure_note()
         if note:
             name = f"{self.label}: " if self.label else ""
-            warnings.warn(f"{name}{note}; their scores are not those of trained models",
-                          TrainingFailureWarning, stacklevel=stacklevel + 1)
+            warnings.warn(
+                f"{name}{note}; their scores are not those of trained models",
+                TrainingFailureWarning,
+                stacklevel=stacklevel + 1,
+            )
 
     @property
     def mean(self) -> float:

@@ -73,7 +73,12 @@ class PairedTestResult:
 
 
 def _check_size(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         raise ValueError(f"{name} must be a positive number of rows, got {value!r}")
     return float(value)
 
@@ -144,8 +149,9 @@ def corrected_resampled_ttest(scores_a, scores_b, n_train, n_test, alpha: float 
     return PairedTestResult(mean, mean - half, mean + half, float(t), p, df, float(alpha), j)
 
 
-def describe_difference(result: PairedTestResult, name_a: str, name_b: str, *, scale: float = 100.0,
-                        unit: str = "points") -> str:
+def describe_difference(
+    result: PairedTestResult, name_a: str, name_b: str, *, scale: float = 100.0, unit: str = "points"
+) -> str:
     """One sentence stating the difference, its interval and the verdict the numbers give.
 
     Parameters
@@ -211,8 +217,10 @@ class Comparison:
         if self.test is None:
             return f"{self.verdict} ({self.failure})"
         t = self.test
-        return (f"{self.verdict} ({100 * t.mean_difference:+.1f} points, "
-                f"{100 * (1 - t.alpha):g}% CI [{100 * t.ci_low:+.1f}, {100 * t.ci_high:+.1f}])")
+        return (
+            f"{self.verdict} ({100 * t.mean_difference:+.1f} points, "
+            f"{100 * (1 - t.alpha):g}% CI [{100 * t.ci_low:+.1f}, {100 * t.ci_high:+.1f}])"
+        )
 
 
 def compare(a, b, n_train, n_test, alpha: float = 0.05) -> Comparison:
@@ -241,7 +249,9 @@ def compare(a, b, n_train, n_test, alpha: float = 0.05) -> Comparison:
     if len(a.test_indices) != len(b.test_indices) or not all(
         np.array_equal(x, y) for x, y in zip(a.test_indices, b.test_indices)
     ):
-        raise ValueError("a and b were not evaluated on the same splits: a paired comparison needs the same splits")
+        raise ValueError(
+            "a and b were not evaluated on the same splits: a paired comparison needs the same splits"
+        )
     failures = [f"{r.label or name}: {r.failure_note()}" for name, r in (("a", a), ("b", b)) if r.n_failed]
     if failures:
         return Comparison("training failed", None, "; ".join(failures))
