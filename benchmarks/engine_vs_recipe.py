@@ -14,15 +14,15 @@ Run from the repository root:
 
 from __future__ import annotations
 
-import argparse
-import platform
-import resource
-import time
-
 import utils  # first: quiets TensorFlow
 from utils.engine import fast_cv, run_sweep
 from utils.evaluation import reference_cv, resolve_cv
 from utils.models import baseline_model
+
+import argparse
+import platform
+import resource
+import time
 
 #: How close the two means must be, in accuracy points (fold std on Sonar is 5-9 points).
 TOLERANCE = 0.03

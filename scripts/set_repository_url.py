@@ -35,11 +35,16 @@ COLAB_CELL_TEMPLATE = """\
 # Colab only: install what Colab lacks and fetch the course's helpers and data.
 # Anywhere else (local Jupyter, Binder, CI, the book build) this cell does nothing.
 import sys
+
 if "google.colab" in sys.modules:
-    import os, subprocess
+    import os
+    import subprocess
+
+    REPOSITORY = "{url}"
     if not os.path.isdir("/content/course"):
-        subprocess.run(["git", "clone", "--depth", "1", "{url}", "/content/course"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "scikeras==0.13.0", "scikit-learn>=1.7"], check=True)
+        subprocess.run(["git", "clone", "--depth", "1", REPOSITORY, "/content/course"], check=True)
+    missing = ["scikeras==0.13.0", "scikit-learn>=1.7", "jupyterquiz==2.9.6.4"]  # not in Colab
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
     if "/content/course" not in sys.path:
         sys.path.insert(0, "/content/course")
     os.chdir("/content/course/chapters")"""

@@ -1,9 +1,9 @@
 """Shared fixtures for the unit tests of the course's `utils` package."""
 
-import pytest
-
 import utils  # noqa: F401  (first: keeps TensorFlow quiet and selects the backend)
 from utils.data import SONAR_PATH, load_sonar
+
+import pytest
 
 
 @pytest.fixture(scope="session")

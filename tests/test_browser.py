@@ -3,18 +3,33 @@
 Runs only against a built book: set ``BOOK_HTML`` to the HTML folder, e.g.::
 
     jupyter-book build . -W -n --keep-going
-    BOOK_HTML=_build/html pytest tests/test_browser.py
+    BOOK_REQUIRE=1 BOOK_HTML=_build/html pytest tests/test_browser.py
 
-Without ``BOOK_HTML`` (or when that folder does not exist) every test here is
-skipped, so the normal test run does not need a built book. It needs Debian's
-``chromium`` and ``chromium-driver`` packages and the Python package
-``selenium``.
+Without ``BOOK_HTML`` (or when that folder has no ``index.html``) every test here is
+skipped, so the normal test run does not need a built book. With ``BOOK_REQUIRE=1`` (set
+by ``.ci/run`` and the book workflow) nothing is skipped: a missing or wrong ``BOOK_HTML``
+makes every test here fail, so a mistyped path cannot turn the browser test into a green
+run of skips. It needs Debian's ``chromium`` and ``chromium-driver`` packages and the
+Python packages ``selenium`` and ``pillow``; when ``BOOK_HTML`` is set, a missing one is
+an error, never a skip.
 
 For every page in ``_toc.yml`` it serves the book on 127.0.0.1, opens the page,
-scrolls through it, saves a full-page screenshot (into ``BOOK_SCREENSHOTS``,
-default ``_build/screenshots`` beside the HTML folder) and checks that:
+scrolls through it and checks that:
 
 - every image has loaded, and every figure in the text has a caption and alt text;
+- chapter pages (those built from ``chapters/*.ipynb``) show their outputs: a page whose
+  notebook has visible code shows at least one output, and it shows at least as many
+  images in its outputs as its notebook has plotting cells (visible code cells that call
+  ``plt.show()``, the cells tests/test_notebook_code.py requires a caption for);
+- no figure in an output is blank: each image file (read from the HTML folder) is at
+  least 50 x 50 pixels, has more than 8 distinct colours, and at least 0.5% of its pixels
+  differ from its background colour (SVG: at least 10 drawing elements);
+- every chapter page has a self-check (a jupyterquiz block, ``[data-shuffleanswers]``) of
+  at least 3 questions, and it works without a kernel: the test clicks a wrong answer of a
+  multiple-choice question and then the right one, and types a wrong and then the right
+  value into a numeric question, and each time the question's feedback must appear,
+  marked incorrect or correct, with the answer's own feedback text; a self-check on any
+  other page is answered the same way;
 - every formula was typeset by MathJax (no raw TeX left, no MathJax errors), and
   the chapters that are about formulas have some;
 - on chapter pages, the Binder and Colab launch buttons open this chapter's
@@ -23,7 +38,12 @@ default ``_build/screenshots`` beside the HTML folder) and checks that:
   TensorFlow's log noise;
 - chapters cite the bibliography, the bibliography lists entries, and the
   execution-times page has a successful, timed row for every chapter;
-- the browser logged no errors (missing files, script errors).
+- the browser logged no errors (missing files, script errors), clicks included.
+
+After answering the self-check it saves a full-page screenshot of every page (into
+``BOOK_SCREENSHOTS``, default ``_build/screenshots`` beside the HTML folder), so a
+chapter's screenshot shows a question with its feedback; chapters also get a screenshot
+of the opened launch menu (``...-launch.png``).
 
 MathJax: the book loads MathJax 3 from a CDN. When the Python package
 ``django-static-mathjax`` (MathJax 3.2.2, the release the CDN's ``mathjax@3``
@@ -37,16 +57,19 @@ from __future__ import annotations
 import base64
 import functools
 import http.server
+import io
+import json
 import os
 import re
 import shutil
 import tempfile
 import threading
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 import yaml
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/"
@@ -54,6 +77,19 @@ LOCAL_MATHJAX_PREFIX = "/__mathjax__/"
 
 #: Chapters that teach with formulas: they must show typeset math.
 MATH_REQUIRED = {"chapters/01_dropout_theory", "chapters/06_evaluation_mode"}
+
+#: Questions a chapter's self-check must have at least.
+MIN_QUIZ_QUESTIONS = 3
+#: A figure in an output is blank unless it has more distinct colours than this ...
+BLANK_MAX_COLOURS = 8
+#: ... and at least this share of its pixels differs from its background (most common) colour.
+BLANK_MIN_INK = 0.005
+#: ... and it is at least this many pixels wide and high.
+FIGURE_MIN_PIXELS = 50
+#: An SVG figure is blank unless it has at least this many drawing elements.
+SVG_MIN_ELEMENTS = 10
+#: Tags that keep a cell's output off the page.
+NO_OUTPUT_TAGS = {"remove-cell", "remove-output"}
 
 #: Text that must never appear in a cell output.
 OUTPUT_NOISE = [
@@ -107,6 +143,16 @@ RAW_TEX = [
 # --------------------------------------------------------------------------- setup
 
 
+def _flag(name: str) -> bool:
+    """An on/off environment variable: unset, ``0`` or ``1``."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise ValueError(f"{name} must be 1 (on) or 0 (off), got {os.environ[name]!r}")
+
+
 def _book_html() -> Path | None:
     value = os.environ.get("BOOK_HTML")
     if not value:
@@ -117,16 +163,32 @@ def _book_html() -> Path | None:
     return path.resolve()
 
 
+def _book_problem(html: Path | None) -> str | None:
+    """Why the browser test cannot run against ``html``, or None when it can."""
+    if html is None:
+        return (
+            "browser test of the built book: set BOOK_HTML to the built HTML folder, e.g. "
+            "`jupyter-book build . && BOOK_HTML=_build/html pytest tests/test_browser.py`"
+        )
+    if not html.is_dir():
+        return f"BOOK_HTML={html} is not a folder: build the book first, or fix the path"
+    if not (html / "index.html").is_file():
+        return f"BOOK_HTML={html} has no index.html: build the book first, or fix the path"
+    return None
+
+
+#: With BOOK_REQUIRE=1 (CI) the browser test must run: what would skip it fails it instead.
+BOOK_REQUIRE = _flag("BOOK_REQUIRE")
 BOOK_HTML = _book_html()
-pytestmark = pytest.mark.skipif(
-    BOOK_HTML is None or not (BOOK_HTML / "index.html").is_file(),
-    reason=(
-        "browser test of the built book: set BOOK_HTML to the built HTML folder, e.g. "
-        "`jupyter-book build . && BOOK_HTML=_build/html pytest tests/test_browser.py`"
-        if BOOK_HTML is None
-        else f"BOOK_HTML={BOOK_HTML} has no index.html: build the book first"
-    ),
-)
+BOOK_PROBLEM = _book_problem(BOOK_HTML)
+pytestmark = pytest.mark.skipif(BOOK_PROBLEM is not None and not BOOK_REQUIRE, reason=BOOK_PROBLEM or "")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _book_is_there():
+    """Under BOOK_REQUIRE=1, a missing or wrong BOOK_HTML fails every test (instead of skipping it)."""
+    if BOOK_PROBLEM is not None:
+        pytest.fail(f"BOOK_REQUIRE=1, but the browser test cannot run: {BOOK_PROBLEM}", pytrace=False)
 
 
 def _toc_pages(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
@@ -147,6 +209,23 @@ def _toc_pages(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
 
 
 PAGES = _toc_pages()
+
+
+def _shown_code_cells(notebook: Path) -> list[str]:
+    """Source of every code cell of a notebook whose output the page shows (not removed by a tag)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return [
+        "".join(cell["source"])
+        for cell in cells
+        if cell["cell_type"] == "code"
+        and "".join(cell["source"]).strip()
+        and not NO_OUTPUT_TAGS & set(cell.get("metadata", {}).get("tags", []))
+    ]
+
+
+def _plot_cells(notebook: Path) -> int:
+    """How many figures the page must show at least: shown code cells that call ``plt.show()``."""
+    return sum("plt.show()" in source for source in _shown_code_cells(notebook))
 
 
 def _repository():
@@ -329,7 +408,13 @@ return {
       .map(e => e.textContent.slice(0, 80)),
   proseText: visibleText(article, 'pre, code, script, style, mjx-container, .math, .cell_output'),
   pageText: article.innerText,
-  outputs: Array.from(document.querySelectorAll('.cell_output')).map(e => e.innerText),
+  // Text of the outputs, without the self-check (its questions may name errors and warnings).
+  outputs: Array.from(document.querySelectorAll('.cell_output'))
+      .map(e => visibleText(e, '[data-shuffleanswers]')),
+  outputCount: article.querySelectorAll('.cell_output').length,
+  outputImages: Array.from(article.querySelectorAll('.cell_output img')).map(img => ({
+    src: img.getAttribute('src'), url: img.currentSrc || img.src,
+    complete: img.complete, width: img.naturalWidth, height: img.naturalHeight})),
   badOutputs: Array.from(document.querySelectorAll(
       '.output.stderr, .output.error, .output.traceback, [class*="traceback"], ' +
       '[class*="output_stderr"], [class*="output_error"], [class*="output-error"]'))
@@ -372,6 +457,216 @@ def _matches(patterns, text, flags=re.MULTILINE):
     return found
 
 
+def _image_bytes(url: str, server: str) -> bytes:
+    """The file behind an image URL of the page: a ``data:`` URL, or a file of the HTML folder."""
+    if url.startswith("data:"):
+        header, _, payload = url.partition(",")
+        return base64.b64decode(payload) if header.endswith(";base64") else unquote(payload).encode()
+    if not url.startswith(server):
+        raise ValueError(f"not served by the book: {url}")
+    path = (BOOK_HTML / unquote(urlsplit(url).path).lstrip("/")).resolve()
+    if BOOK_HTML not in path.parents or not path.is_file():
+        raise ValueError(f"no such file in {BOOK_HTML}: {url}")
+    return path.read_bytes()
+
+
+def _blank_figure(data: bytes) -> str | None:
+    """Why an output image shows no figure (too small, one flat colour, nearly empty), or None."""
+    head = data[:1000].lstrip().lower()
+    if head.startswith((b"<?xml", b"<svg", b"<!--")) or b"<svg" in head:
+        elements = len(
+            re.findall(rb"<(path|line|polyline|polygon|rect|circle|ellipse|text|use|image)\b", data)
+        )
+        return None if elements >= SVG_MIN_ELEMENTS else f"an SVG with only {elements} drawing elements"
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Exception as err:  # any unreadable file is a broken figure
+        return f"not a readable image ({err})"
+    width, height = image.size
+    if width < FIGURE_MIN_PIXELS or height < FIGURE_MIN_PIXELS:
+        return f"only {width} x {height} pixels"
+    # As the reader sees it: transparent parts show the (white) page.
+    rgba = image.convert("RGBA")
+    seen = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
+    colours = seen.getcolors(maxcolors=width * height)
+    background = max(count for count, _ in colours)
+    ink = 1 - background / (width * height)
+    if len(colours) <= BLANK_MAX_COLOURS or ink < BLANK_MIN_INK:
+        return (
+            f"blank: {len(colours)} distinct colours, {ink:.2%} of its {width} x {height} pixels "
+            "differ from the background"
+        )
+    return None
+
+
+def _check_output_figures(info, notebook: Path | None, server: str) -> list[str]:
+    """A chapter shows outputs and a figure for every plotting cell; no output image is blank."""
+    problems = []
+    images = info["outputImages"]
+    if notebook is not None:
+        shown = _shown_code_cells(notebook)
+        plots = _plot_cells(notebook)
+        if shown and info["outputCount"] == 0:
+            problems.append(
+                f"the page shows no outputs, but {notebook.name} has {len(shown)} code cells whose "
+                "output should show: was the chapter executed for the build?"
+            )
+        if len(images) < plots:
+            problems.append(
+                f"too few figures: the page's outputs show {len(images)} image(s), but {notebook.name} "
+                f"has {plots} plotting cell(s) (shown code cells calling plt.show())"
+            )
+    for img in images:
+        if not (img["complete"] and img["width"] > 0):
+            continue  # reported as an image that did not load
+        try:
+            blank = _blank_figure(_image_bytes(img["url"], server))
+        except ValueError as err:
+            blank = str(err)
+        if blank:
+            problems.append(f"blank figure in an output: {img['src'][:120]}: {blank}")
+    return problems
+
+
+def _check_self_check(browser, required: bool) -> list[str]:
+    """Answer the page's jupyterquiz self-check as a reader would; the feedback must appear.
+
+    ``required``: the page must have one (chapter pages); otherwise one is checked only if present.
+    """
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    quiz_css = "article [data-shuffleanswers]"
+    if not browser.find_elements(By.CSS_SELECTOR, quiz_css):
+        if required:
+            return [
+                "no self-check on this chapter page (a jupyterquiz block: a div with data-shuffleanswers)"
+            ]
+        return []
+    questions_css = quiz_css + " .Quiz"
+    try:  # jupyterquiz draws the questions with a script of the page
+        WebDriverWait(browser, 10).until(
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, questions_css)) >= MIN_QUIZ_QUESTIONS
+        )
+    except TimeoutException:
+        pass
+    questions = browser.find_elements(By.CSS_SELECTOR, questions_css)
+    problems = []
+    if len(questions) < MIN_QUIZ_QUESTIONS:
+        problems.append(
+            f"the self-check shows {len(questions)} questions, fewer than {MIN_QUIZ_QUESTIONS} "
+            "(did jupyterquiz's script run?)"
+        )
+    choice = [q for q in questions if q.find_elements(By.CSS_SELECTOR, "label.MCButton[data-correct='true']")]
+    # Prefer a question with one right answer: its feedback is the plain right/wrong case.
+    choice.sort(key=lambda q: len(q.find_elements(By.CSS_SELECTOR, "label.MCButton[data-correct='true']")))
+    numeric = [q for q in questions if q.find_elements(By.CSS_SELECTOR, ".NumericQn") and _numeric_answers(q)]
+    if not choice and not numeric:
+        return problems + ["the self-check has no multiple-choice or numeric question the test can answer"]
+    if choice:
+        question = choice[0]
+        wrong = question.find_elements(By.CSS_SELECTOR, "label.MCButton[data-correct='false']")
+        right = question.find_elements(By.CSS_SELECTOR, "label.MCButton[data-correct='true']")[0]
+        if wrong:
+            problems += _answer(browser, question, wrong[0], None, correct=False)
+        problems += _answer(browser, question, right, None, correct=True)
+    if numeric:
+        question = numeric[0]
+        right_value, wrong_value = _numeric_answers(question)
+        field = question.find_element(By.CSS_SELECTOR, "input.Input-text")
+        problems += _answer(browser, question, field, wrong_value, correct=False)
+        problems += _answer(browser, question, field, right_value, correct=True)
+    return problems
+
+
+def _numeric_answers(question) -> tuple[str, str] | None:
+    """(a right value, a wrong value) to type into a jupyterquiz numeric question, or None."""
+    from selenium.webdriver.common.by import By
+
+    fields = question.find_elements(By.CSS_SELECTOR, "input.Input-text[data-answers]")
+    if not fields:
+        return None
+    answers = json.loads(fields[0].get_attribute("data-answers"))
+
+    def is_right(x: float) -> bool:
+        for answer in answers:
+            if "value" in answer and x == answer["value"]:
+                return bool(answer.get("correct"))
+            if "range" in answer and answer["range"][0] <= x < answer["range"][1]:
+                return bool(answer.get("correct"))
+        return False
+
+    rights = [
+        answer["value"] if "value" in answer else answer["range"][0]
+        for answer in answers
+        if answer.get("correct") and ("value" in answer or "range" in answer)
+    ]
+    wrongs = [x for x in (-123456.75, 987654.25, 0, 1) if not is_right(x)]
+    if not rights or not wrongs:
+        return None
+    return repr(rights[0]), repr(wrongs[0])
+
+
+def _answer(browser, question, element, typed: str | None, correct: bool) -> list[str]:
+    """Click an answer (or type a value and press Enter); the question's feedback must show the verdict."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    verdict, other = ("correct", "incorrect") if correct else ("incorrect", "correct")
+    what = (
+        f"typing {'the right' if correct else 'a wrong'} value {typed}"
+        if typed
+        else (f"clicking the {'right' if correct else 'wrong'} answer {element.text.strip()[:60]!r}")
+    )
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    if typed is None:
+        element.click()
+    else:
+        element.click()  # focusing the field clears it
+        element.send_keys(typed + Keys.ENTER)
+
+    def shown(_driver):
+        feedback = question.find_elements(By.CSS_SELECTOR, ".Feedback")
+        if feedback and feedback[0].is_displayed() and feedback[0].text.strip():
+            classes = feedback[0].get_attribute("class").split()
+            if verdict in classes:
+                return feedback[0]
+        return False
+
+    try:
+        feedback = WebDriverWait(browser, 5).until(shown)
+    except TimeoutException:
+        feedback = (question.find_elements(By.CSS_SELECTOR, ".Feedback") or [None])[0]
+        state = (
+            "no feedback element"
+            if feedback is None
+            else f"feedback {feedback.text.strip()[:80]!r}, class {feedback.get_attribute('class')!r}, "
+            f"shown: {feedback.is_displayed()}"
+        )
+        return [f"self-check: {what} shows no feedback marked {verdict} ({state})"]
+    problems = []
+    classes = feedback.get_attribute("class").split()
+    if other in classes:
+        problems.append(f"self-check: {what} marks the feedback both {verdict} and {other}")
+    if f"{verdict}Button" not in element.get_attribute("class").split():
+        problems.append(
+            f"self-check: {what} does not mark the answer {verdict}Button "
+            f"(class {element.get_attribute('class')!r})"
+        )
+    expected = element.get_attribute("data-feedback") if typed is None else None
+    # The answer's own feedback text (when it is plain text: no markup, math or links to render).
+    if expected and not re.search(r"[<$\[`]", expected):
+        if " ".join(feedback.text.split()) != " ".join(expected.split()):
+            problems.append(
+                f"self-check: {what} shows {feedback.text!r}, not the answer's feedback {expected!r}"
+            )
+    return problems
+
+
 def _open(browser, server, page):
     browser.get_log("browser")  # drop messages from the previous page
     browser.get(server + quote(page) + ".html")
@@ -389,11 +684,17 @@ def test_every_toc_page_was_built():
 @pytest.mark.parametrize("page", PAGES)
 def test_page_as_a_reader_sees_it(page, browser, server, screenshots):
     mathjax = _open(browser, server, page)
-    _screenshot(browser, screenshots / (page.replace("/", "__") + ".png"))
     info = browser.execute_script(_INSPECT_JS)
-    log = browser.get_log("browser")
-    is_chapter = (ROOT / f"{page}.ipynb").is_file()
+    notebook = ROOT / f"{page}.ipynb"
+    is_chapter = notebook.is_file()
     problems = []
+
+    # Outputs and figures: a chapter shows what its notebook draws; no figure is blank
+    problems += _check_output_figures(info, notebook if is_chapter else None, server)
+
+    # Self-check: answered as a reader would, then the screenshot shows its feedback
+    problems += _check_self_check(browser, required=is_chapter)
+    _screenshot(browser, screenshots / (page.replace("/", "__") + ".png"))
 
     # Images
     for img in info["images"]:
@@ -450,8 +751,8 @@ def test_page_as_a_reader_sees_it(page, browser, server, screenshots):
     if page.endswith("execution_times"):
         problems += _check_exec_table(info["tableRows"])
 
-    # Browser console: missing files, script errors
-    for entry in log:
+    # Browser console: missing files, script errors (of loading, answering, the launch menu)
+    for entry in browser.get_log("browser"):
         message = entry.get("message", "")
         if entry.get("level") == "SEVERE" and not any(k in message for k in KNOWN_CONSOLE_ERRORS):
             problems.append(f"browser console: {message[:300]}")

@@ -1,8 +1,8 @@
 """utils.checks: the shared integer argument check."""
 
-import pytest
-
 from utils.checks import check_int
+
+import pytest
 
 
 def test_check_int_returns_a_plain_int():

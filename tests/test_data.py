@@ -1,15 +1,5 @@
 """utils.data: each loader accepts exactly the shipped file and explains every refusal."""
 
-import functools
-import hashlib
-import importlib.util
-import shutil
-import zipfile
-from pathlib import Path
-
-import numpy as np
-import pytest
-
 import utils
 from utils.data import (
     MNIST1D_PATH,
@@ -22,6 +12,16 @@ from utils.data import (
     load_mnist1d,
     load_sonar,
 )
+
+import functools
+import hashlib
+import importlib.util
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 

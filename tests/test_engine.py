@@ -5,6 +5,10 @@ of the Keras model it was built from (same weights, same batch, same
 optimizer, MaxNorm included), with a padded short batch.
 """
 
+import utils.engine as engine
+from utils.engine import _StackedNetwork, fast_cv, run_sweep
+from utils.models import build_mlp
+
 import functools
 import logging
 
@@ -13,10 +17,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from sklearn.model_selection import KFold, PredefinedSplit, StratifiedKFold
-
-import utils.engine as engine
-from utils.engine import _StackedNetwork, fast_cv, run_sweep
-from utils.models import build_mlp
 
 SMALL = functools.partial(build_mlp, hidden_units=(8,), learning_rate=0.05)
 

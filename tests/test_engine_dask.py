@@ -5,6 +5,9 @@ back; the numbers must be those of the in-process thread backend, and the cluste
 without complaint.
 """
 
+from utils.engine import run_sweep
+from utils.models import build_mlp
+
 import asyncio
 import functools
 import logging
@@ -13,9 +16,6 @@ import sys
 import joblib
 import numpy as np
 from dask.distributed import Client, LocalCluster
-
-from utils.engine import run_sweep
-from utils.models import build_mlp
 
 CONFIGS = {
     "no dropout": functools.partial(build_mlp, hidden_units=(8,), learning_rate=0.05),

@@ -5,6 +5,11 @@ Issue 11, points 1, 2 and 4: splits that diverged or collapsed are flagged and n
 than the training fold costs no memory and changes nothing.
 """
 
+import utils.engine as engine
+from utils.engine import fast_cv, run_sweep
+from utils.models import baseline_model, build_mlp
+from utils.results import TrainingFailureWarning
+
 import functools
 import subprocess
 import sys
@@ -14,11 +19,6 @@ import numpy as np
 import pytest
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
-
-import utils.engine as engine
-from utils.engine import fast_cv, run_sweep
-from utils.models import baseline_model, build_mlp
-from utils.results import TrainingFailureWarning
 
 SMALL = functools.partial(build_mlp, hidden_units=(8,), learning_rate=0.05)
 EXPLODING = functools.partial(build_mlp, learning_rate=1e3)

@@ -5,14 +5,14 @@ weight depends on that weight's own gradient and slots alone; the engine accepts
 only, and rejects the others (which normalise over a whole variable) with a pointer to reference_cv.
 """
 
+import utils.engine as engine
+from utils.engine import fast_cv
+
 import functools
 
 import keras
 import numpy as np
 import pytest
-
-import utils.engine as engine
-from utils.engine import fast_cv
 
 # Three blocks of 12 rows: split 0 trains on A and tests on B, split 1 trains on C and tests on B.
 # Changing C changes split 1's data only.

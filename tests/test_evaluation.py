@@ -1,13 +1,13 @@
 """utils.evaluation: the scikeras recipe is stratified and shuffled, whatever cv the caller passes."""
 
+from utils.evaluation import KerasClassifier, make_reference_pipeline, reference_cv, resolve_cv
+from utils.models import build_mlp
+from utils.results import TrainingFailureWarning
+
 import numpy as np
 import pytest
 from sklearn.base import is_classifier
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
-
-from utils.evaluation import KerasClassifier, make_reference_pipeline, reference_cv, resolve_cv
-from utils.models import build_mlp
-from utils.results import TrainingFailureWarning
 
 
 def tiny_model():
@@ -92,3 +92,35 @@ def test_reference_cv_flags_failed_folds_and_uses_the_seed_for_its_folds(sonar):
     want = StratifiedKFold(2, shuffle=True, random_state=5).split(sonar.X, sonar.y)
     for got, (_, test) in zip(result.test_indices, want):
         np.testing.assert_array_equal(got, test)
+
+
+@pytest.mark.filterwarnings("ignore::utils.results.TrainingFailureWarning")  # 1 epoch: not trained
+def test_reference_cv_verbose_prints_one_line_per_fold_on_stdout(sonar, capsys):
+    result = reference_cv(
+        lambda: build_mlp(hidden_units=(4,)),
+        sonar.X,
+        sonar.y,
+        cv=2,
+        epochs=1,
+        batch_size=64,
+        seed=0,
+        verbose=3,
+    )
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[CV] END")]
+    assert len(lines) == 2, f"expected one '[CV] END' line per fold on stdout, got {lines}"
+    printed = sorted(float(line.split("score=")[1].split()[0]) for line in lines)
+    assert printed == sorted(round(float(s), 3) for s in result.scores), (printed, result.scores)
+
+
+@pytest.mark.filterwarnings("ignore::utils.results.TrainingFailureWarning")  # 1 epoch: not trained
+def test_reference_cv_is_silent_by_default(sonar, capsys):
+    reference_cv(
+        lambda: build_mlp(hidden_units=(4,)), sonar.X, sonar.y, cv=2, epochs=1, batch_size=64, seed=0
+    )
+    assert "[CV]" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", [-1, True, 1.5, "3"])
+def test_reference_cv_rejects_a_bad_verbose(sonar, bad):
+    with pytest.raises(ValueError, match="verbose must be a non-negative integer"):
+        reference_cv(tiny_model, sonar.X, sonar.y, epochs=1, verbose=bad)

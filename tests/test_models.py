@@ -1,8 +1,5 @@
 """utils.models: builders make the reference networks and reject bad settings."""
 
-import keras
-import pytest
-
 from utils.models import (
     REFERENCE_SETTINGS,
     baseline_model,
@@ -10,6 +7,9 @@ from utils.models import (
     hidden_dropout_model,
     visible_dropout_model,
 )
+
+import keras
+import pytest
 
 
 def describe(model):

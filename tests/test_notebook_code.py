@@ -115,3 +115,77 @@ def test_every_figure_has_a_caption_a_name_and_alt_text(path):
         if not (figure.get("caption") and figure.get("name") and image.get("alt")):
             missing.append(index)
     assert not missing, f"{path.name}: cells {missing} show a figure without caption, name and alt text"
+
+
+def solution_cells(path: Path):
+    """``(index, cell)`` for every cell between a ``{solution-start}`` and its ``{solution-end}``."""
+    inside = False
+    for index, cell in enumerate(json.loads(path.read_text())["cells"]):
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and "{solution-start}" in source:
+            inside = True
+        elif cell["cell_type"] == "markdown" and "{solution-end}" in source:
+            inside = False
+        elif inside or (cell["cell_type"] == "markdown" and "{solution}" in source):
+            yield index, cell
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_solutions_open_collapsed_in_jupyterlab_and_colab(path):
+    """The book hides solutions in a dropdown; a notebook opened in JupyterLab or Colab must too.
+
+    JupyterLab honours ``jupyter.source_hidden`` (and ``outputs_hidden``) on any cell; Colab
+    shows a code cell with ``cellView: form`` folded behind "Show code".
+    """
+    problems = []
+    for index, cell in solution_cells(path):
+        if "{exercise}" in "".join(cell["source"]):
+            problems.append(f"cell {index}: an exercise and its solution share a cell; split them")
+        jupyter = cell["metadata"].get("jupyter", {})
+        if not jupyter.get("source_hidden"):
+            problems.append(f"cell {index}: jupyter.source_hidden is not true")
+        if cell["cell_type"] == "code":
+            if not jupyter.get("outputs_hidden"):
+                problems.append(f"cell {index}: jupyter.outputs_hidden is not true")
+            if cell["metadata"].get("cellView") != "form":
+                problems.append(f"cell {index}: cellView is not 'form' (Colab)")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_chapter_has_solutions_to_hide():
+    """Guards the check above: were the markers renamed, it would pass on nothing."""
+    assert all(any(True for _ in solution_cells(path)) for path in CHAPTERS)
+
+
+UTILS = Path(__file__).resolve().parent.parent / "utils"
+
+
+def defined_helpers(tree: ast.AST) -> set[str]:
+    """Names of the functions and classes a piece of code defines at its top level."""
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
+def test_no_helper_is_defined_twice():
+    """What two chapters need lives once, in utils: no chapter defines a function or class that another
+    chapter or the utils package also defines (a second copy drifts, or means something else)."""
+    where: dict[str, set[str]] = {}
+    for path in CHAPTERS:
+        for _, _, tree in code_cells(path):
+            for name in defined_helpers(tree):
+                where.setdefault(name, set()).add(path.stem)
+    for module in UTILS.glob("*.py"):
+        for name in defined_helpers(ast.parse(module.read_text())):
+            if not name.startswith("_"):
+                where.setdefault(name, set()).add(f"utils/{module.name}")
+    twice = {name: sorted(places) for name, places in where.items() if len(places) > 1}
+    assert not twice, f"defined in more than one place: {twice}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_chapter_shows_its_own_self_check_before_its_summary(path):
+    cells = json.loads(path.read_text())["cells"]
+    calls = [i for i, cell in enumerate(cells) if f'self_check("{path.stem}")' in "".join(cell["source"])]
+    summary = [i for i, cell in enumerate(cells) if "".join(cell["source"]).lstrip().startswith("## Summary")]
+    assert len(calls) == 1, f"one self_check({path.stem!r}) cell expected, found {len(calls)}"
+    assert summary and calls[0] < summary[0], "the self-check comes before the summary"
+    assert cells[calls[0]]["cell_type"] == "code"

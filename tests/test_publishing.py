@@ -198,6 +198,12 @@ def test_colab_cell_in_colab_fetches_the_course_and_installs_scikeras(monkeypatc
     assert ["git", "clone", "--depth", "1", _repository_url(), "/content/course"] in commands
     pip = [c for c in commands if c[1:4] == ["-m", "pip", "install"]]
     assert pip and "scikeras==0.13.0" in pip[0], commands
+    pinned = [
+        line for line in (ROOT / "requirements.txt").read_text().lower().splitlines() if "#" not in line
+    ]
+    for package in ("scikeras", "jupyterquiz"):  # Colab has neither; the course pins both
+        wanted = [f"{package}=={line.split('==')[1]}" for line in pinned if line.startswith(f"{package}==")]
+        assert wanted and wanted[0] in pip[0], (wanted, pip[0])
     assert all(kwargs.get("check") for _, kwargs in calls), "every command must fail loudly"
     assert added == ["/content/course"], "the course's utils package must become importable"
     assert chdirs == ["/content/course/chapters"], "chapters run from chapters/, as everywhere else"

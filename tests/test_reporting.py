@@ -4,11 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import keras  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
 from utils.models import build_mlp, hidden_dropout_model, visible_dropout_model  # noqa: E402
 from utils.plotting import plot_learning_curves  # noqa: E402
 from utils.reporting import (  # noqa: E402
@@ -25,6 +20,11 @@ from utils.reporting import (  # noqa: E402
     split_sizes,
 )
 from utils.results import CVResult  # noqa: E402
+
+import keras  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 EPOCHS = 20
 
@@ -124,6 +124,29 @@ def test_gap_report_averages_the_last_epochs_per_split():
 def test_gap_report_refuses_runs_that_did_not_train():
     with pytest.raises(ValueError, match="1 of 3 splits collapsed"):
         gap_report(make_result(collapsed=[False, True, False]), last=5)
+
+
+def test_paired_test_compares_two_reports_split_by_split():
+    from utils.stats import corrected_resampled_ttest
+
+    a = gap_report(make_result(n=4, val=0.80, label="a"), last=5)
+    b = gap_report(make_result(n=4, val=0.85, label="b"), last=5)
+    b_noisy = GapReport(**{**b.__dict__, "val_accuracy": b.val_accuracy + [0.01, -0.02, 0.0, 0.03]})
+    test = b_noisy.paired_test(a, "val_accuracy", n_train=90, n_test=10)
+    expected = corrected_resampled_ttest(b_noisy.val_accuracy, a.val_accuracy, 90, 10)
+    assert test == expected and test.mean_difference == pytest.approx(0.055)
+    gap_test = a.paired_test(b_noisy, "accuracy_gaps", 90, 10)
+    assert gap_test.mean_difference == pytest.approx((a.accuracy_gaps - b_noisy.accuracy_gaps).mean())
+
+
+def test_paired_test_refuses_other_quantities_other_splits_and_other_types():
+    a = gap_report(make_result(n=4, label="a"), last=5)
+    with pytest.raises(ValueError, match="quantity must be one of"):
+        a.paired_test(a, "gap", 90, 10)
+    with pytest.raises(ValueError, match="'a' has 4 splits and 'c' has 3"):
+        a.paired_test(gap_report(make_result(n=3, label="c"), last=5), "val_loss", 90, 10)
+    with pytest.raises(TypeError, match="GapReport"):
+        a.paired_test(make_result(n=4), "val_loss", 90, 10)
 
 
 @pytest.mark.parametrize("last", [0, EPOCHS + 1, 2.0, True])

@@ -1,8 +1,5 @@
 """utils.results: CVResult summarises per-split scores and flags, and validates them."""
 
-import numpy as np
-import pytest
-
 from utils.results import (
     COLLAPSE_FRACTION,
     CVResult,
@@ -10,6 +7,9 @@ from utils.results import (
     collapsed_splits,
     constant_guess_loss,
 )
+
+import numpy as np
+import pytest
 
 
 def test_summary_in_percent():

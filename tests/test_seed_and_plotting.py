@@ -4,14 +4,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from utils.plotting import plot_fold_scores, plot_learning_curves, set_style  # noqa: E402
+from utils.results import CVResult  # noqa: E402
+from utils.seed import set_seed  # noqa: E402
+
 import keras  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
-from utils.plotting import plot_fold_scores, plot_learning_curves, set_style  # noqa: E402
-from utils.results import CVResult  # noqa: E402
-from utils.seed import set_seed  # noqa: E402
 
 
 def test_set_seed_repeats_keras_initialisation():

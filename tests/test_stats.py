@@ -1,12 +1,12 @@
 """Tests for utils.stats (the corrected resampled t-test)."""
 
+from utils.stats import PairedTestResult, corrected_resampled_ttest, describe_difference
+
 import math
 
 import numpy as np
 import pytest
 from scipy import stats as scipy_stats
-
-from utils.stats import PairedTestResult, corrected_resampled_ttest, describe_difference
 
 A = [0.90, 0.85, 0.80, 0.95, 0.70]
 B = [0.85, 0.85, 0.75, 0.90, 0.75]  # differences 0.05, 0, 0.05, 0.05, -0.05

@@ -1,11 +1,11 @@
 """utils.stats.compare (the course's verdicts) and utils.evaluation.SubsampledStratifiedKFold."""
 
-import numpy as np
-import pytest
-
 from utils.evaluation import SubsampledStratifiedKFold
 from utils.results import CVResult
 from utils.stats import compare
+
+import numpy as np
+import pytest
 
 FOLDS = [np.array([0, 1]), np.array([2, 3]), np.array([4, 5]), np.array([6, 7]), np.array([8, 9])]
 

@@ -11,7 +11,9 @@ Keras. Each submodule has one job:
 - :mod:`utils.results`: the result type both evaluations return;
 - :mod:`utils.seed`: one call that makes a run repeatable;
 - :mod:`utils.plotting`: the course's plotting style and recurring plots;
-- :mod:`utils.logs`: keeps one harmless TensorFlow notice out of the notebooks.
+- :mod:`utils.logs`: keeps one harmless TensorFlow notice out of the notebooks;
+- :mod:`utils.selfcheck`: each chapter's self-check questions, checked and shown with jupyterquiz;
+- :mod:`utils.limits`: the run-time limits, set once in ``pyproject.toml``.
 """
 
 import os

@@ -35,6 +35,11 @@ backend (threads here; Dask or Ray on a cluster) without other changes.
 
 from __future__ import annotations
 
+from utils.checks import check_int as _check_int
+from utils.evaluation import resolve_cv
+from utils.results import CVResult, TrainingFailureWarning, collapsed_splits, constant_guess_loss
+from utils.seed import DEFAULT_SEED
+
 import math
 import threading
 import time
@@ -47,11 +52,6 @@ import numpy as np
 import tensorflow as tf
 from sklearn.preprocessing import StandardScaler
 from tqdm.std import tqdm
-
-from utils.checks import check_int as _check_int
-from utils.evaluation import resolve_cv
-from utils.results import CVResult, TrainingFailureWarning, collapsed_splits, constant_guess_loss
-from utils.seed import DEFAULT_SEED
 
 HISTORY_KEYS = ("loss", "accuracy", "train_eval_loss", "train_eval_accuracy", "val_loss", "val_accuracy")
 _BINARY_LOSSES = {"binary_crossentropy", "bce"}

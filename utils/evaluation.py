@@ -16,6 +16,9 @@ unstratified folds by accident.
 
 from __future__ import annotations
 
+from utils.results import CVResult, collapsed_splits, constant_guess_loss
+from utils.seed import DEFAULT_SEED
+
 import numbers
 import time
 from collections.abc import Callable
@@ -26,9 +29,6 @@ from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import ClassifierTags
-
-from utils.results import CVResult, collapsed_splits, constant_guess_loss
-from utils.seed import DEFAULT_SEED
 
 
 class KerasClassifier(scikeras.wrappers.KerasClassifier):
@@ -159,6 +159,7 @@ def reference_cv(
     batch_size: int = 16,
     seed: int = DEFAULT_SEED,
     label: str = "",
+    verbose: int = 0,
 ) -> CVResult:
     """Cross-validate ``build_fn`` with the scikeras recipe; return per-fold accuracies.
 
@@ -168,16 +169,30 @@ def reference_cv(
     loss became non-finite, ``collapsed`` when its loss on its own training
     fold (dropout off) is no better than a constant guess; either raises a
     :class:`utils.results.TrainingFailureWarning`.
+
+    ``verbose`` is passed to :func:`sklearn.model_selection.cross_validate`:
+    0 is silent; 3 prints one line per fold to standard output as the fold
+    ends (``[CV] END ..., score=0.857 total time=  13.2s``), so a reader sees
+    the slow recipe progress; joblib adds a summary line on standard error.
     """
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
         raise ValueError(f"X must be 2-D and y 1-D with as many rows, got {X.shape} and {y.shape}")
+    if isinstance(verbose, bool) or not isinstance(verbose, numbers.Integral) or verbose < 0:
+        raise ValueError(f"verbose must be a non-negative integer, got {verbose!r}")
     pipeline = make_reference_pipeline(build_fn, epochs=epochs, batch_size=batch_size, seed=seed)
     splitter = resolve_cv(cv, seed)
     start = time.perf_counter()
     out = cross_validate(
-        pipeline, X, y, cv=splitter, scoring="accuracy", return_indices=True, return_estimator=True
+        pipeline,
+        X,
+        y,
+        cv=splitter,
+        scoring="accuracy",
+        return_indices=True,
+        return_estimator=True,
+        verbose=int(verbose),
     )
     seconds = time.perf_counter() - start
     diverged, train_loss, constant = [], [], []

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from utils.results import CVResult
+
 from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
-
-from utils.results import CVResult
 
 #: One colour per role, used consistently in every chapter.
 COLORS = {

@@ -22,16 +22,16 @@ folds and how well it does on held-out folds. This module holds what they share,
 
 from __future__ import annotations
 
+from utils.checks import check_int as _check_int
+from utils.results import CVResult
+from utils.stats import PairedTestResult, corrected_resampled_ttest
+
 import math
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-from utils.checks import check_int as _check_int
-from utils.results import CVResult
-from utils.stats import PairedTestResult
 
 #: History entries measured with dropout off (the engine records them every epoch).
 DROPOUT_OFF_KEYS = ("train_eval_loss", "train_eval_accuracy", "val_loss", "val_accuracy")
@@ -159,6 +159,27 @@ class GapReport:
     def mean_final_val_loss(self) -> float:
         """Held-out cross-entropy at the last epoch, mean over the splits."""
         return float(self.final_val_loss.mean())
+
+    #: The per-split quantities :meth:`paired_test` can compare.
+    PAIRED_QUANTITIES = ("accuracy_gaps", "train_accuracy", "train_loss", "val_accuracy", "val_loss")
+
+    def paired_test(self, other: GapReport, quantity: str, n_train, n_test) -> PairedTestResult:
+        """Corrected resampled t-test of this report's per-split ``quantity`` minus ``other``'s.
+
+        Both reports must come from the same splits, in the same order; ``n_train`` and
+        ``n_test`` are the rows of one split, as for :func:`utils.stats.corrected_resampled_ttest`.
+        """
+        if not isinstance(other, GapReport):
+            raise TypeError(f"other must be a GapReport, got {type(other).__name__}")
+        if quantity not in self.PAIRED_QUANTITIES:
+            raise ValueError(f"quantity must be one of {self.PAIRED_QUANTITIES}, got {quantity!r}")
+        mine, theirs = getattr(self, quantity), getattr(other, quantity)
+        if mine.shape != theirs.shape:
+            raise ValueError(
+                f"{self.label!r} has {mine.size} splits and {other.label!r} has {theirs.size}: "
+                "a paired test needs the same splits"
+            )
+        return corrected_resampled_ttest(mine, theirs, n_train, n_test)
 
 
 def gap_report(result: CVResult, last: int = 100) -> GapReport:

@@ -1,0 +1,332 @@
+"""utils.selfcheck: the question format, the shipped question files, and what self_check displays."""
+
+import utils.selfcheck as selfcheck
+from utils.selfcheck import QuizError, check_questions, load_questions, quiz_path, self_check
+
+import copy
+import json
+import random
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
+QUIZZES = CHAPTERS / "quizzes"
+FEEDBACK = "This feedback has enough words to say why the answer is right or wrong."
+
+
+def choice(text, correct):
+    return {"answer": text, "correct": correct, "feedback": FEEDBACK}
+
+
+def valid_questions():
+    """One question of each type, all valid."""
+    return [
+        {
+            "type": "multiple_choice",
+            "question": "Which <code>rate</code> keeps 80% of the units?",
+            "answers": [choice("0.2", True), choice("0.8", False), choice("0.5", False)],
+        },
+        {
+            "type": "many_choice",
+            "question": "Which calls drop units?",
+            "answers": [
+                choice("fit", True),
+                choice("model(x, training=True)", True),
+                choice("predict", False),
+            ],
+        },
+        {
+            "type": "numeric",
+            "question": "What is 1 / (1 - 0.2)?",
+            "answers": [
+                {"type": "value", "value": 1.25, "correct": True, "feedback": FEEDBACK},
+                {"type": "range", "range": [0.79, 0.81], "correct": False, "feedback": FEEDBACK},
+                {"type": "default", "feedback": FEEDBACK},
+            ],
+        },
+    ]
+
+
+def broken(change):
+    """valid_questions() with `change(questions)` applied."""
+    questions = copy.deepcopy(valid_questions())
+    change(questions)
+    return questions
+
+
+def test_valid_questions_pass():
+    check_questions(valid_questions())  # raises if not
+    five = valid_questions() + [dict(valid_questions()[0], question=f"Copy {i}?") for i in range(2)]
+    check_questions(five)
+
+
+def _set(path, value):
+    """A change that sets questions[i][key]... to value (path: a tuple of indices and keys)."""
+
+    def change(questions):
+        target = questions
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value
+
+    return change
+
+
+def _delete(path):
+    def change(questions):
+        target = questions
+        for step in path[:-1]:
+            target = target[step]
+        del target[path[-1]]
+
+    return change
+
+
+BROKEN = {
+    # the list and the questions
+    "not a list": (lambda q: None, "must be a list of questions"),
+    "two questions": (lambda q: q.pop(), "needs 3 to 5 questions, has 2"),
+    "six questions": (lambda q: q.extend(dict(q[0], question=f"Q{i}?") for i in range(3)), "has 6"),
+    "question not an object": (_set((0,), "text"), "question 1: must be an object"),
+    "unknown type": (_set((0, "type"), "true_false"), "question 1: 'type' must be one of"),
+    "missing question text": (_delete((0, "question")), "question 1: missing 'question'"),
+    "unknown question key": (_set((0, "hint"), "x"), "question 1: unknown key 'hint'"),
+    "empty question text": (_set((0, "question"), "  "), "'question' must be a non-empty string"),
+    "duplicate question": (
+        _set((1, "question"), "Which <code>rate</code> keeps 80% of the units?"),
+        "appears twice",
+    ),
+    "TeX": (_set((0, "question"), "What is $p$?"), "contains '\\$'"),
+    "stray <": (_set((0, "question"), "Is rate < 1?"), "write a literal '<' as '&lt;'"),
+    "unknown tag": (_set((0, "question"), "A <script>tag</script>?"), "outside the allowed tags"),
+    # choice answers
+    "one answer": (_set((0, "answers"), [choice("0.2", True)]), "at least 2 answers"),
+    "answers not a list": (_set((0, "answers"), "0.2"), "at least 2 answers"),
+    "answer not an object": (_set((0, "answers", 1), "0.8"), "answer 2: must be an object"),
+    "missing feedback": (_delete((0, "answers", 1, "feedback")), "answer 2: missing 'feedback'"),
+    "misspelt feedback": (_set((0, "answers", 1, "feedbak"), "x"), "answer 2: unknown key 'feedbak'"),
+    "empty answer": (_set((0, "answers", 1, "answer"), ""), "'answer' must be a non-empty string"),
+    "correct as a string": (_set((0, "answers", 1, "correct"), "false"), "'correct' must be true or false"),
+    "short feedback": (_set((0, "answers", 1, "feedback"), "Wrong, try again."), "has 3 word(s)"),
+    "empty feedback": (_set((0, "answers", 1, "feedback"), ""), "'feedback' must be a non-empty string"),
+    "duplicate answer": (_set((0, "answers", 1, "answer"), "0.2"), "same answer text appears twice"),
+    "no correct answer": (
+        _set((0, "answers", 0, "correct"), False),
+        "exactly one correct answer, this one has 0",
+    ),
+    "two correct answers": (_set((0, "answers", 1, "correct"), True), "this one has 2 (use many_choice"),
+    "many_choice with one": (_set((1, "answers", 1, "correct"), False), "has 1 correct of 3"),
+    "many_choice all correct": (_set((1, "answers", 2, "correct"), True), "has 3 correct of 3"),
+    # numeric answers
+    "numeric no answers": (_set((2, "answers"), []), "non-empty list of answers"),
+    "bad precision": (_set((2, "precision"), 0), "'precision' must be a positive integer"),
+    "numeric answer not an object": (_set((2, "answers", 0), 1.25), "answer 1: must be an object"),
+    "bad answer type": (
+        _set((2, "answers", 0, "type"), "exact"),
+        "'type' must be 'value', 'range' or 'default'",
+    ),
+    "value as a string": (_set((2, "answers", 0, "value"), "1.25"), "'value' must be a finite number"),
+    "value NaN": (_set((2, "answers", 0, "value"), float("nan")), "'value' must be a finite number"),
+    "value bool": (_set((2, "answers", 0, "value"), True), "'value' must be a finite number"),
+    "range reversed": (_set((2, "answers", 1, "range"), [0.81, 0.79]), "low < high"),
+    "range of three": (_set((2, "answers", 1, "range"), [0.7, 0.8, 0.9]), "'range' must be [low, high]"),
+    "value inside range": (_set((2, "answers", 1, "range"), [1.2, 1.3]), "answer 2: overlaps answer 1"),
+    "value at range start": (_set((2, "answers", 1, "range"), [1.25, 1.3]), "overlaps answer 1"),
+    "numeric no correct": (_set((2, "answers", 0, "correct"), False), "at least one correct"),
+    "numeric no default": (_delete((2, "answers", 2)), "exactly one 'default' answer"),
+    "numeric two defaults": (lambda q: q[2]["answers"].append(dict(q[2]["answers"][2])), "has 2"),
+    "default without feedback": (_delete((2, "answers", 2, "feedback")), "missing 'feedback'"),
+    "default with correct": (_set((2, "answers", 2, "correct"), True), "unknown key 'correct'"),
+    "value without correct": (_delete((2, "answers", 0, "correct")), "missing 'correct'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_every_rule_is_enforced_with_a_clear_message(case):
+    change, message = BROKEN[case]
+    questions = "not a list" if case == "not a list" else broken(change)
+    with pytest.raises(QuizError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+        check_questions(questions, source="test.json")
+
+
+def test_messages_name_the_source_question_and_answer():
+    with pytest.raises(QuizError, match=r"^ch9\.json, question 1, answer 2: 'correct'"):
+        check_questions(broken(_set((0, "answers", 1, "correct"), 1)), source="ch9.json")
+
+
+def test_ranges_are_half_open_like_jupyterquiz():
+    # jupyterquiz matches low <= x < high, so a value at a range's upper end does not overlap it
+    questions = broken(_set((2, "answers", 1, "range"), [1.0, 1.25]))
+    check_questions(questions)
+    adjacent = broken(lambda q: q[2]["answers"].insert(2, dict(q[2]["answers"][1], range=[0.81, 0.9])))
+    check_questions(adjacent)
+
+
+def test_allowed_tags_and_entities_pass():
+    text = "Is <b>rate</b> &lt; 1 for x<sub>i</sub><sup>2</sup>,<br> <em>really</em> <i>and</i> <strong>truly</strong>?"
+    check_questions(broken(_set((0, "question"), text)))
+
+
+# load_questions
+
+
+def test_load_questions_reads_checks_and_returns(tmp_path):
+    path = tmp_path / "ok.json"
+    path.write_text(json.dumps(valid_questions()), encoding="utf-8")
+    assert load_questions(path) == valid_questions()
+    assert load_questions(str(path)) == valid_questions()
+
+
+def test_load_questions_names_the_file_of_a_broken_question(tmp_path):
+    path = tmp_path / "ch3.json"
+    path.write_text(json.dumps(broken(_set((0, "answers", 0, "correct"), False))), encoding="utf-8")
+    with pytest.raises(QuizError, match=r"^ch3\.json, question 1: a multiple_choice"):
+        load_questions(path)
+
+
+def test_load_questions_bad_input(tmp_path):
+    with pytest.raises(TypeError, match="path must be a str or pathlib.Path"):
+        load_questions(3)
+    with pytest.raises(FileNotFoundError, match="no question file at"):
+        load_questions(tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"type": "numeric",]', encoding="utf-8")
+    with pytest.raises(QuizError, match=r"bad\.json: not valid JSON"):
+        load_questions(bad)
+
+
+# quiz_path
+
+
+def test_quiz_path_prefers_the_working_directory_then_the_repository(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert quiz_path("01_dropout_theory") == QUIZZES / "01_dropout_theory.json"  # repository fallback
+    (tmp_path / "quizzes").mkdir()
+    local = tmp_path / "quizzes" / "01_dropout_theory.json"
+    local.write_text("[]", encoding="utf-8")
+    assert quiz_path("01_dropout_theory") == local
+
+
+def test_quiz_path_bad_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match="no self-check questions for 'no_such_chapter'"):
+        quiz_path("no_such_chapter")
+    for bad in ("../secrets", "01_dropout_theory.json", "", None):
+        with pytest.raises(ValueError, match="chapter must be a notebook name"):
+            quiz_path(bad)
+
+
+# the shipped question files
+
+
+def test_every_chapter_has_a_valid_question_file_and_no_file_is_orphaned():
+    chapters = sorted(p.stem for p in CHAPTERS.glob("[0-9][0-9]_*.ipynb"))
+    files = sorted(p.stem for p in QUIZZES.glob("*.json"))
+    assert chapters and files == chapters
+    for name in files:
+        questions = load_questions(QUIZZES / f"{name}.json")
+        assert any(q["type"] != "numeric" for q in questions), f"{name}: at least one choice question"
+
+
+def _correct(name, index):
+    """The correct answers of one numeric question of a shipped file, as (values, ranges)."""
+    question = load_questions(QUIZZES / f"{name}.json")[index]
+    assert question["type"] == "numeric", f"{name} question {index + 1} is not the numeric one"
+    right = [a for a in question["answers"] if a.get("correct")]
+    return [a["value"] for a in right if a["type"] == "value"], [
+        a["range"] for a in right if a["type"] == "range"
+    ]
+
+
+def _accepts(correct, x):
+    values, ranges = correct
+    return any(np.isclose(x, v) for v in values) or any(low <= x < high for low, high in ranges)
+
+
+def _numeric_index(name):
+    return next(i for i, q in enumerate(load_questions(QUIZZES / f"{name}.json")) if q["type"] == "numeric")
+
+
+def test_numeric_answers_agree_with_keras():
+    # chapter 1: a kept unit of Dropout(0.2) in training
+    out = keras.ops.convert_to_numpy(
+        keras.layers.Dropout(0.2, seed=1)(np.ones((1, 1000), "float32"), training=True)
+    )
+    kept = float(out[out > 0][0])
+    assert _accepts(_correct("01_dropout_theory", _numeric_index("01_dropout_theory")), kept)
+    # chapter 2: parameters of 60 inputs -> Dense(60) -> Dense(60) -> Dense(1)
+    wider = keras.Sequential(
+        [keras.Input(shape=(60,)), keras.layers.Dense(60), keras.layers.Dense(60), keras.layers.Dense(1)]
+    )
+    assert _accepts(_correct("02_baseline", _numeric_index("02_baseline")), wider.count_params())
+    # chapter 4: the corrected variance factor for 5 x 10-fold CV
+    assert _accepts(_correct("04_hidden_dropout", _numeric_index("04_hidden_dropout")), 1 / 50 + 1 / 9)
+    # chapter 6: Dropout(0.25) at evaluation, on an activation of 2.0
+    passed = keras.ops.convert_to_numpy(
+        keras.layers.Dropout(0.25)(np.full((1, 8), 2.0, "float32"), training=False)
+    )
+    assert _accepts(_correct("06_evaluation_mode", _numeric_index("06_evaluation_mode")), float(passed[0, 0]))
+    # chapter 7: n / p with n = 60 and Keras rate 0.2
+    assert _accepts(_correct("07_tuning_tips", _numeric_index("07_tuning_tips")), 60 / (1 - 0.2))
+
+
+def test_numeric_questions_reject_the_misconceptions_they_name():
+    # the answers a learner who confuses rate and keep probability would type are graded wrong
+    assert not _accepts(_correct("01_dropout_theory", _numeric_index("01_dropout_theory")), 0.8)
+    assert not _accepts(_correct("06_evaluation_mode", _numeric_index("06_evaluation_mode")), 1.5)
+    assert not _accepts(_correct("07_tuning_tips", _numeric_index("07_tuning_tips")), 60 / 0.2)
+
+
+# self_check: what it displays
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Record what jupyterquiz passes to IPython's display instead of displaying it."""
+    import jupyterquiz.dynamic.display as jq_display
+
+    objects = []
+    monkeypatch.setattr(jq_display, "display", objects.append)
+    monkeypatch.setattr(selfcheck, "_shown", 0)
+    return objects
+
+
+def test_self_check_displays_the_chapter_questions(shown, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # found through the repository fallback
+    self_check("06_evaluation_mode")
+    html, javascript = shown
+    questions = load_questions(QUIZZES / "06_evaluation_mode.json")
+    assert type(html).__name__ == "HTML" and type(javascript).__name__ == "Javascript"
+    assert 'data-shuffleanswers="True"' in html.data and 'data-shufflequestions="False"' in html.data
+    div_id = html.data.split('id="', 1)[1].split('"', 1)[0]
+    assert f"var questions{div_id}=" in javascript.data
+    for question in questions:
+        assert json.dumps(question["question"]) in javascript.data
+        for answer in question["answers"]:
+            assert json.dumps(answer["feedback"]) in javascript.data
+
+
+def test_self_check_leaves_seeded_random_numbers_alone_and_ids_repeat(shown):
+    random.seed(7)
+    before = random.getstate()
+    self_check("01_dropout_theory")
+    assert random.getstate() == before, "self_check must not move Python's seeded random state"
+    self_check("01_dropout_theory")  # a second quiz on the same page gets another id
+    selfcheck._shown = 0
+    self_check("01_dropout_theory")  # a fresh kernel repeats the first id
+    ids = [obj.data.split('id="', 1)[1][:12] for obj in shown[::2]]
+    assert ids[0] != ids[1] and ids[0] == ids[2]
+
+
+def test_self_check_shows_nothing_for_a_broken_file(shown, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "quizzes").mkdir()
+    (tmp_path / "quizzes" / "01_dropout_theory.json").write_text(
+        json.dumps(valid_questions()[:2]), encoding="utf-8"
+    )
+    with pytest.raises(QuizError, match="needs 3 to 5 questions, has 2"):
+        self_check("01_dropout_theory")
+    assert shown == []
