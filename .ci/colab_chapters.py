@@ -24,6 +24,7 @@ The exit status is 1 when a chapter fails or a check fails, 0 otherwise.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -37,7 +38,6 @@ from pathlib import Path
 CONTENT = Path("/content")  # Colab's working directory
 COURSE = CONTENT / "course"  # where the Colab cell clones the course
 PACKAGES = ["tensorflow", "keras", "scikit-learn", "numpy", "scipy", "pandas", "matplotlib", "scikeras"]
-DEFAULT_CELL_SECONDS = 1500
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colours in tracebacks
 
 # Put before each chapter's first cell: Colab's kernel has imported google.colab before a reader's
@@ -71,26 +71,12 @@ def versions(python: str = sys.executable) -> dict[str, str]:
     return json.loads(out.stdout)
 
 
-def repository_url(config: Path) -> str:
-    """``repository.url`` from ``_config.yml``."""
-    import yaml
-
-    url = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("repository", {}).get("url")
-    if not isinstance(url, str):
-        raise SystemExit(f"{config} has no repository.url")
-    return url
-
-
-def cell_seconds(pyproject: Path) -> int:
-    """The course's per-cell limit (``[tool.dropout-course.limits] cell-seconds``), or 1500."""
-    import tomllib
-
-    if pyproject.is_file():
-        with pyproject.open("rb") as f:
-            limits = tomllib.load(f).get("tool", {}).get("dropout-course", {}).get("limits", {})
-        if isinstance(limits.get("cell-seconds"), int):
-            return limits["cell-seconds"]
-    return DEFAULT_CELL_SECONDS
+def _module(path: Path, name: str):
+    """Load one of the course's own files as a module, without importing the ``utils`` package (TensorFlow)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_chapter(source: Path, out: Path, timeout: int) -> tuple[bool, float, str]:
@@ -149,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         summary += [note, ""]
 
     # 2. the Colab cell clones repository.url: it must be this repository
-    url = repository_url(checkout / "_config.yml")
+    url = _module(checkout / "scripts" / "set_repository_url.py", "set_repository_url").read_repository_url(
+        checkout / "_config.yml"
+    )
     here = os.environ.get("GITHUB_REPOSITORY")
     if here and url.rstrip("/").lower() != f"https://github.com/{here}".lower():
         problems.append(
@@ -160,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         print(problems[-1], flush=True)
 
     # 3. the chapters, in order, from a folder outside the course
-    timeout = cell_seconds(checkout / "pyproject.toml")
+    timeout = _module(checkout / "utils" / "limits.py", "course_limits").cell_seconds(
+        checkout / "pyproject.toml"
+    )
     notebooks = CONTENT / "notebooks"
     ran = not problems
     if ran:
