@@ -15,6 +15,7 @@ import subprocess
 import sys
 import warnings
 
+import keras
 import numpy as np
 import pytest
 from sklearn.model_selection import StratifiedKFold
@@ -22,9 +23,21 @@ from sklearn.preprocessing import StandardScaler
 
 SMALL = functools.partial(build_mlp, hidden_units=(8,), learning_rate=0.05)
 EXPLODING = functools.partial(build_mlp, learning_rate=1e3)
-# Dropout 0.5 after each hidden layer at lr 0.1 with momentum 0.9: on Sonar every ReLU unit dies
-# within 20 epochs and the network predicts the class frequencies.
-DYING = functools.partial(build_mlp, hidden_dropout=0.5, learning_rate=0.1, momentum=0.9)
+
+
+def dead_relus():
+    """A network whose hidden ReLUs are dead from the start (bias -100): whatever the input, the output
+    unit sees zeros, so training can only fit its bias, the class frequencies. It collapses on every
+    split and machine, without any chance of diverging."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(60,)),
+            keras.layers.Dense(8, activation="relu", bias_initializer=keras.initializers.Constant(-100.0)),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="binary_crossentropy")
+    return model
 
 
 def failure_warnings(record):
@@ -42,7 +55,7 @@ def test_a_diverging_run_is_flagged_and_warned_about(sonar):
 
 def test_a_collapsing_run_is_flagged_and_warned_about(sonar):
     with pytest.warns(TrainingFailureWarning, match="5 of 5 splits collapsed"):
-        result = fast_cv(DYING, sonar.X, sonar.y, cv=5, epochs=20, progress=False)
+        result = fast_cv(dead_relus, sonar.X, sonar.y, cv=5, epochs=60, progress=False)
     assert result.collapsed.tolist() == [True] * 5 and result.diverged.tolist() == [False] * 5
     assert np.all(np.isfinite(result.history["loss"]))
     # What "collapsed" means: the training fold's loss is that of a constant guess (about ln 2 here).

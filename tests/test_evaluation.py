@@ -46,8 +46,8 @@ def test_pipeline_scales_then_classifies():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(epochs=0), "epochs must be a positive integer"),
-        (dict(batch_size=-2), "batch_size must be a positive integer"),
+        (dict(epochs=0), "epochs must be an integer >= 1"),
+        (dict(batch_size=-2), "batch_size must be an integer >= 1"),
     ],
 )
 def test_pipeline_rejects_bad_settings(kwargs, message):
@@ -122,5 +122,5 @@ def test_reference_cv_is_silent_by_default(sonar, capsys):
 
 @pytest.mark.parametrize("bad", [-1, True, 1.5, "3"])
 def test_reference_cv_rejects_a_bad_verbose(sonar, bad):
-    with pytest.raises(ValueError, match="verbose must be a non-negative integer"):
+    with pytest.raises(ValueError, match="verbose must be an integer >= 0"):
         reference_cv(tiny_model, sonar.X, sonar.y, epochs=1, verbose=bad)

@@ -40,12 +40,12 @@ def test_the_limits_are_read_from_the_given_file(tmp_path):
     "text, message",
     [
         ("[tool.other]\nx = 1\n", "has no \\[tool.dropout-course.limits\\] table"),
-        (GOOD.replace("cell-seconds = 60", "cell-seconds = 0"), "cell-seconds must be a positive integer"),
-        (GOOD.replace("cell-seconds = 60", 'cell-seconds = "60"'), "cell-seconds must be a positive integer"),
-        (GOOD.replace("cell-seconds = 60", "cell-seconds = true"), "cell-seconds must be a positive integer"),
+        (GOOD.replace("cell-seconds = 60", "cell-seconds = 0"), "cell-seconds must be an integer >= 1"),
+        (GOOD.replace("cell-seconds = 60", 'cell-seconds = "60"'), "cell-seconds must be an integer >= 1"),
+        (GOOD.replace("cell-seconds = 60", "cell-seconds = true"), "cell-seconds must be an integer >= 1"),
         (
             GOOD.replace("01_intro = 30", "01_intro = 2.5"),
-            "chapter-seconds.01_intro must be a positive integer",
+            "chapter-seconds.01_intro must be an integer >= 1",
         ),
         (GOOD.split("[tool.dropout-course.limits.chapter-seconds]")[0], "chapter-seconds\\] is missing"),
     ],

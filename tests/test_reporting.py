@@ -1,22 +1,18 @@
-"""utils.reporting: the generalization gap with dropout off, its plots, layer descriptions, the course's answer."""
+"""utils.reporting: the generalization gap with dropout off, its table and plots, layer descriptions."""
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+from utils.findings import identical_runs  # noqa: E402
 from utils.models import build_mlp, hidden_dropout_model, visible_dropout_model  # noqa: E402
 from utils.plotting import plot_learning_curves  # noqa: E402
 from utils.reporting import (  # noqa: E402
-    GapReport,
     accuracy_gap,
     describe_layers,
-    describe_paired,
-    difference_verdict,
-    gap_report,
-    identical_runs,
+    gap_table,
     plot_gap_and_held_out_loss,
     smoothed,
-    sonar_answer,
     split_sizes,
 )
 from utils.results import CVResult  # noqa: E402
@@ -98,61 +94,36 @@ def test_accuracy_gap_needs_dropout_off_history():
         accuracy_gap(result.history)
 
 
-# --- gap_report ----------------------------------------------------------------------------------------
+# --- gap_table ---------------------------------------------------------------------------------------
 
 
-def test_gap_report_averages_the_last_epochs_per_split():
+def test_gap_table_averages_the_last_epochs():
     result = make_result(n=3)
     result.history["val_accuracy"][:, -4:] -= 0.2  # only the last 4 epochs drop
-    report = gap_report(result, last=4)
-    assert isinstance(report, GapReport) and report.last == 4 and report.label == "model"
-    np.testing.assert_allclose(report.train_accuracy, [0.95, 0.96, 0.97])
-    np.testing.assert_allclose(report.val_accuracy, [0.65, 0.66, 0.67])
-    np.testing.assert_allclose(report.accuracy_gaps, 0.30)
-    assert report.gap == pytest.approx(0.30)
-    np.testing.assert_allclose(report.train_loss, 0.1)
-    np.testing.assert_allclose(report.final_val_loss, result.history["val_loss"][:, -1])
-    assert report.mean_val_loss == pytest.approx(result.history["val_loss"][:, -4:].mean())
-    assert report.mean_final_val_loss == pytest.approx(result.history["val_loss"][:, -1].mean())
-    curve = result.history["val_loss"].mean(0)
-    assert report.best_epoch == int(np.argmin(curve)) + 1 and report.best_val_loss == pytest.approx(
-        curve.min()
+    table = gap_table({"model": result, "other": make_result(val=0.90)}, last=4)
+    assert list(table.columns) == [
+        "training accuracy % (dropout off)",
+        "held-out accuracy %",
+        "gap (points)",
+        "held-out loss",
+    ]
+    assert table.loc["model", "training accuracy % (dropout off)"] == pytest.approx(96.0)
+    assert table.loc["model", "held-out accuracy %"] == pytest.approx(66.0)
+    assert table.loc["model", "gap (points)"] == pytest.approx(30.0)
+    assert table.loc["model", "held-out loss"] == pytest.approx(
+        result.history["val_loss"][:, -4:].mean(), abs=1e-3
     )
-    assert 1 < report.best_epoch < EPOCHS  # the fake loss has its minimum mid-run
+    assert table.loc["other", "gap (points)"] == pytest.approx(5.0)
 
 
-def test_gap_report_refuses_runs_that_did_not_train():
+def test_gap_table_refuses_runs_that_did_not_train_and_bad_windows():
     with pytest.raises(ValueError, match="1 of 3 splits collapsed"):
-        gap_report(make_result(collapsed=[False, True, False]), last=5)
-
-
-def test_paired_test_compares_two_reports_split_by_split():
-    from utils.stats import corrected_resampled_ttest
-
-    a = gap_report(make_result(n=4, val=0.80, label="a"), last=5)
-    b = gap_report(make_result(n=4, val=0.85, label="b"), last=5)
-    b_noisy = GapReport(**{**b.__dict__, "val_accuracy": b.val_accuracy + [0.01, -0.02, 0.0, 0.03]})
-    test = b_noisy.paired_test(a, "val_accuracy", n_train=90, n_test=10)
-    expected = corrected_resampled_ttest(b_noisy.val_accuracy, a.val_accuracy, 90, 10)
-    assert test == expected and test.mean_difference == pytest.approx(0.055)
-    gap_test = a.paired_test(b_noisy, "accuracy_gaps", 90, 10)
-    assert gap_test.mean_difference == pytest.approx((a.accuracy_gaps - b_noisy.accuracy_gaps).mean())
-
-
-def test_paired_test_refuses_other_quantities_other_splits_and_other_types():
-    a = gap_report(make_result(n=4, label="a"), last=5)
-    with pytest.raises(ValueError, match="quantity must be one of"):
-        a.paired_test(a, "gap", 90, 10)
-    with pytest.raises(ValueError, match="'a' has 4 splits and 'c' has 3"):
-        a.paired_test(gap_report(make_result(n=3, label="c"), last=5), "val_loss", 90, 10)
-    with pytest.raises(TypeError, match="GapReport"):
-        a.paired_test(make_result(n=4), "val_loss", 90, 10)
-
-
-@pytest.mark.parametrize("last", [0, EPOCHS + 1, 2.0, True])
-def test_gap_report_rejects_bad_windows(last):
-    with pytest.raises(ValueError, match="last"):
-        gap_report(make_result(), last=last)
+        gap_table({"x": make_result(collapsed=[False, True, False])}, last=5)
+    for last in (0, EPOCHS + 1, 2.0, True):
+        with pytest.raises(ValueError, match="last"):
+            gap_table({"x": make_result()}, last=last)
+    with pytest.raises(ValueError, match="non-empty mapping"):
+        gap_table({})
 
 
 # --- split_sizes ---------------------------------------------------------------------------------------
@@ -227,47 +198,6 @@ def test_describe_layers_tells_models_apart():
 def test_describe_layers_rejects_non_models():
     with pytest.raises(ValueError, match="expected a Keras model"):
         describe_layers(keras.layers.Dense(3))
-
-
-# --- sonar_answer --------------------------------------------------------------------------------------
-
-
-def test_sonar_answer_states_the_chapters_resolution_and_links_chapter_5():
-    text = sonar_answer(0.0523, "5 x 10 repeated cross-validation")
-    assert "about 5.2 points" in text and "5 x 10 repeated cross-validation" in text
-    assert "(05_when_dropout_helps.ipynb)" in text
-    assert "intermediate range" in text and "expected outcome" in text
-
-
-@pytest.mark.parametrize(
-    "half_width, design", [(0.0, "x"), (1.5, "x"), (float("nan"), "x"), (True, "x"), (0.05, ""), (0.05, None)]
-)
-def test_sonar_answer_rejects_bad_input(half_width, design):
-    with pytest.raises(ValueError):
-        sonar_answer(half_width, design)
-
-
-# --- difference_verdict / describe_paired ----------------------------------------------------------
-
-
-def test_difference_verdict_follows_the_confidence_interval():
-    from utils.stats import corrected_resampled_ttest
-
-    base = np.array([0.5, 0.6, 0.55, 0.52, 0.58, 0.61, 0.49, 0.57, 0.54, 0.53])
-    up = corrected_resampled_ttest(base + 0.3 + 0.01 * np.arange(10) % 3, base, 180, 20)
-    down = corrected_resampled_ttest(base - 0.3 - 0.01 * np.arange(10) % 3, base, 180, 20)
-    noise = corrected_resampled_ttest(base + np.array([0.1, -0.1] * 5), base, 180, 20)
-    assert up.ci_low > 0 and difference_verdict(up) == "higher"
-    assert down.ci_high < 0 and difference_verdict(down) == "lower"
-    assert noise.ci_low < 0 < noise.ci_high and difference_verdict(noise) == "no clear difference"
-    text = describe_paired(up, "a", "b")
-    assert text.startswith(f"a minus b: {up.mean_difference:+.3f} (95% CI [{up.ci_low:+.3f}, ")
-    assert text.endswith(": higher")
-    assert describe_paired(noise, "a", "b", scale=100, digits=1, unit="points").startswith(
-        "a minus b: +0.0 points (95% CI"
-    )
-    with pytest.raises(ValueError, match="PairedTestResult"):
-        difference_verdict(0.3)
 
 
 # --- identical_runs --------------------------------------------------------------------------------------

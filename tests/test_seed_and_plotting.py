@@ -26,7 +26,7 @@ def test_set_seed_repeats_keras_initialisation():
 
 @pytest.mark.parametrize("bad", [-1, 1.5, "1", True, None])
 def test_set_seed_rejects_bad_values(bad):
-    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
         set_seed(bad)
 
 

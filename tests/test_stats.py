@@ -1,6 +1,12 @@
 """Tests for utils.stats (the corrected resampled t-test)."""
 
-from utils.stats import PairedTestResult, corrected_resampled_ttest, describe_difference
+from utils.stats import (
+    PairedTestResult,
+    corrected_resampled_ttest,
+    detectable_difference,
+    detection_probability,
+    interval_of_mean,
+)
 
 import math
 
@@ -96,14 +102,37 @@ def test_bad_inputs_raise_clear_errors(a, b, n_train, n_test, alpha, message):
         corrected_resampled_ttest(a, b, n_train, n_test, alpha=alpha)
 
 
-def test_sentence_verdict_follows_the_numbers():
-    not_sig = describe_difference(corrected_resampled_ttest(A, B, 90, 10), "dropout", "baseline")
-    assert "not distinguishable from zero at the 5% level" in not_sig
-    assert not_sig.startswith("dropout minus baseline: +2.0 points (95% CI [")
-    a = np.linspace(0.8, 0.9, 10)
-    sig = describe_difference(
-        corrected_resampled_ttest(a + 0.05, a + np.r_[0, 0.001].repeat(5), 90, 10), "x", "y"
-    )
-    assert "distinguishable from zero" in sig and "not distinguishable" not in sig
+def test_interval_of_mean_uses_the_corrected_variance():
+    low, high = interval_of_mean(A, n_train=90, n_test=10)
+    half = scipy_stats.t.ppf(0.975, 4) * math.sqrt((1 / 5 + 10 / 90) * np.var(A, ddof=1))
+    assert (low, high) == pytest.approx((np.mean(A) - half, np.mean(A) + half))
+    for bad in ([0.5], [0.5, float("nan")], [[0.5, 0.6]]):
+        with pytest.raises(ValueError, match="scores must be at least 2 finite numbers"):
+            interval_of_mean(bad, 90, 10)
+
+
+def test_detection_probability_is_alpha_at_zero_and_grows_with_the_difference():
+    test = corrected_resampled_ttest(A, B, 90, 10)
+    assert detection_probability(0.0, test) == pytest.approx(0.05)
+    assert detection_probability(0.05, test) == pytest.approx(detection_probability(-0.05, test))
+    values = [detection_probability(d, test) for d in (0.01, 0.05, 0.1, 0.2)]
+    assert values == sorted(values) and values[-1] > 0.99
+    # by simulation: draw t statistics of a design with this se and df, count |t| beyond the critical value
+    se = test.half_width / scipy_stats.t.ppf(0.975, test.df)
+    rng = np.random.default_rng(0)
+    z = rng.normal(0.06 / se, 1, 200_000)
+    chi = np.sqrt(rng.chisquare(test.df, 200_000) / test.df)
+    simulated = np.mean(np.abs(z / chi) > scipy_stats.t.ppf(0.975, test.df))
+    assert detection_probability(0.06, test) == pytest.approx(simulated, abs=0.005)
+
+
+def test_detectable_difference_inverts_detection_probability():
+    test = corrected_resampled_ttest(A, B, 90, 10)
+    d = detectable_difference(test, 0.8)
+    assert detection_probability(d, test) == pytest.approx(0.8, abs=1e-6)
+    assert d > test.half_width  # 80% power needs more than the half-width
+    assert detectable_difference(corrected_resampled_ttest(A, A, 90, 10)) == 0.0
+    with pytest.raises(ValueError, match="power must exceed alpha"):
+        detectable_difference(test, 0.01)
     with pytest.raises(ValueError, match="PairedTestResult"):
-        describe_difference(0.5, "x", "y")
+        detection_probability(0.1, 0.5)

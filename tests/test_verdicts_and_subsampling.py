@@ -1,8 +1,8 @@
-"""utils.stats.compare (the course's verdicts) and utils.evaluation.SubsampledStratifiedKFold."""
+"""utils.findings.compare on accuracies (more cases in test_findings.py) and utils.evaluation.SubsampledStratifiedKFold."""
 
 from utils.evaluation import SubsampledStratifiedKFold
+from utils.findings import compare
 from utils.results import CVResult
-from utils.stats import compare
 
 import numpy as np
 import pytest
@@ -23,35 +23,40 @@ def test_compare_helped_hurt_and_no_clear_effect():
     base = result([0.50, 0.52, 0.48, 0.51, 0.49])
     better = result([0.60, 0.63, 0.57, 0.62, 0.58])
     noisy = result([0.60, 0.42, 0.58, 0.41, 0.49])
-    assert compare(better, base, 4000, 1000).verdict == "helped"
-    assert compare(base, better, 4000, 1000).verdict == "hurt"
-    c = compare(noisy, base, 4000, 1000)
-    assert c.verdict == "no clear effect" and c.test.ci_low < 0 < c.test.ci_high
-    assert str(compare(better, base, 4000, 1000)).startswith("helped (+10.0 points, 95% CI [")
+    assert compare(better, base, n_train=4000, n_test=1000).verdict == "helped"
+    assert compare(base, better, n_train=4000, n_test=1000).verdict == "hurt"
+    c = compare(noisy, base, n_train=4000, n_test=1000)
+    assert c.verdict == "no clear effect" and c.test.ci_low < 0 < c.test.ci_high and c.contains(0.0)
+    assert str(compare(better, base, n_train=4000, n_test=1000)).startswith("helped (+10.0 points, 95% CI [")
 
 
 def test_a_collapsed_or_diverged_split_is_never_read_as_an_effect():
     base = result([0.50, 0.52, 0.48, 0.51, 0.49], "none")
     # Scores far below the baseline, but because the splits collapsed, not because of the method.
     dead = result([0.1, 0.1, 0.1, 0.1, 0.1], "rate 0.8", collapsed=[True] * 5, diverged=[False] * 5)
-    c = compare(dead, base, 4000, 1000)
+    c = compare(dead, base, n_train=4000, n_test=1000)
     assert c.verdict == "training failed" and c.test is None
     assert c.failure == "rate 0.8: 5 of 5 splits collapsed"
     nan = result([0.5] * 5, "big lr", diverged=[True, False, False, False, False], collapsed=[False] * 5)
-    assert compare(base, nan, 4000, 1000).verdict == "training failed"
-    assert "1 of 5 splits diverged" in str(compare(base, nan, 4000, 1000))
+    assert compare(base, nan, n_train=4000, n_test=1000).verdict == "training failed"
+    assert "1 of 5 splits diverged" in str(compare(base, nan, n_train=4000, n_test=1000))
 
 
 def test_compare_needs_the_same_splits():
     other = [f + 10 for f in FOLDS]
     with pytest.raises(ValueError, match="same splits"):
-        compare(result([0.5] * 5), result([0.5] * 5, folds=other), 100, 10)
+        compare(result([0.5] * 5), result([0.5] * 5, folds=other), n_train=100, n_test=10)
     with pytest.raises(ValueError, match="must be a CVResult"):
-        compare([0.5] * 5, result([0.5] * 5), 100, 10)
+        compare([0.5] * 5, result([0.5] * 5), n_train=100, n_test=10)
 
 
 def test_half_width_is_the_ci_radius():
-    c = compare(result([0.60, 0.42, 0.58, 0.41, 0.49]), result([0.50, 0.52, 0.48, 0.51, 0.49]), 4000, 1000)
+    c = compare(
+        result([0.60, 0.42, 0.58, 0.41, 0.49]),
+        result([0.50, 0.52, 0.48, 0.51, 0.49]),
+        n_train=4000,
+        n_test=1000,
+    )
     assert c.test.half_width == pytest.approx((c.test.ci_high - c.test.ci_low) / 2)
     assert c.test.ci_low == pytest.approx(c.test.mean_difference - c.test.half_width)
 

@@ -16,6 +16,7 @@ unstratified folds by accident.
 
 from __future__ import annotations
 
+from utils.checks import check_int
 from utils.results import CVResult, collapsed_splits, constant_guess_loss
 from utils.seed import DEFAULT_SEED
 
@@ -55,7 +56,9 @@ def resolve_cv(cv, seed: int = DEFAULT_SEED):
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
         if cv < 2:
             raise ValueError(f"cv must be at least 2 folds, got {cv}")
-        return StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=seed)
+        return StratifiedKFold(
+            n_splits=int(cv), shuffle=True, random_state=check_int("seed", seed, minimum=0)
+        )
     if hasattr(cv, "split") and hasattr(cv, "get_n_splits"):
         return cv
     raise ValueError(
@@ -89,21 +92,11 @@ class SubsampledStratifiedKFold:
     """
 
     def __init__(self, n_splits: int = 5, train_size: int | None = None, *, random_state: int = DEFAULT_SEED):
-        if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral) or n_splits < 2:
-            raise ValueError(f"n_splits must be an integer >= 2, got {n_splits!r}")
-        if train_size is not None and (
-            isinstance(train_size, bool) or not isinstance(train_size, numbers.Integral) or train_size < 2
-        ):
-            raise ValueError(f"train_size must be an integer >= 2 or None, got {train_size!r}")
-        if (
-            isinstance(random_state, bool)
-            or not isinstance(random_state, numbers.Integral)
-            or random_state < 0
-        ):
-            raise ValueError(f"random_state must be a non-negative integer, got {random_state!r}")
-        self.n_splits = int(n_splits)
-        self.train_size = None if train_size is None else int(train_size)
-        self.random_state = int(random_state)
+        self.n_splits = check_int("n_splits", n_splits, minimum=2)
+        self.train_size = (
+            None if train_size is None else check_int("train_size (or None)", train_size, minimum=2)
+        )
+        self.random_state = check_int("random_state", random_state, minimum=0)
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int:
         """Number of splits."""
@@ -142,9 +135,9 @@ def make_reference_pipeline(
     """
     if not callable(build_fn):
         raise ValueError(f"build_fn must be a callable returning a compiled Keras model, got {build_fn!r}")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    epochs = check_int("epochs", epochs)
+    batch_size = check_int("batch_size", batch_size)
+    seed = check_int("seed", seed, minimum=0)
     clf = KerasClassifier(model=build_fn, epochs=epochs, batch_size=batch_size, verbose=0, random_state=seed)
     return Pipeline([("scale", StandardScaler()), ("model", clf)])
 
@@ -179,8 +172,7 @@ def reference_cv(
     y = np.asarray(y)
     if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
         raise ValueError(f"X must be 2-D and y 1-D with as many rows, got {X.shape} and {y.shape}")
-    if isinstance(verbose, bool) or not isinstance(verbose, numbers.Integral) or verbose < 0:
-        raise ValueError(f"verbose must be a non-negative integer, got {verbose!r}")
+    verbose = check_int("verbose", verbose, minimum=0)
     pipeline = make_reference_pipeline(build_fn, epochs=epochs, batch_size=batch_size, seed=seed)
     splitter = resolve_cv(cv, seed)
     start = time.perf_counter()

@@ -8,11 +8,13 @@ Every limit lives in ``pyproject.toml`` under ``[tool.dropout-course.limits]``:
 - ``chapter-seconds``: per chapter, the longest the whole notebook may run;
   each chapter's hidden final check asserts its own bound.
 
-This module imports nothing from the rest of the package (no TensorFlow), so the
-test runner can load it on its own.
+Importing it loads no TensorFlow (``import utils.limits`` is quick), so the test
+runner's ``conftest.py`` imports it as an ordinary module.
 """
 
 from __future__ import annotations
+
+from utils.checks import check_int, check_text
 
 import tomllib
 from pathlib import Path
@@ -34,15 +36,18 @@ def load_limits(path: str | Path = PYPROJECT) -> dict:
         limits = tomllib.load(f).get("tool", {}).get("dropout-course", {}).get("limits")
     if not isinstance(limits, dict):
         raise ValueError(f"{path} has no [tool.dropout-course.limits] table")
-    cell = limits.get("cell-seconds")
-    if isinstance(cell, bool) or not isinstance(cell, int) or cell <= 0:
-        raise ValueError(f"{path}: cell-seconds must be a positive integer, got {cell!r}")
+    try:
+        check_int("cell-seconds", limits.get("cell-seconds"))
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
     chapters = limits.get("chapter-seconds")
     if not isinstance(chapters, dict) or not chapters:
         raise ValueError(f"{path}: [tool.dropout-course.limits.chapter-seconds] is missing or empty")
     for name, seconds in chapters.items():
-        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
-            raise ValueError(f"{path}: chapter-seconds.{name} must be a positive integer, got {seconds!r}")
+        try:
+            check_int(f"chapter-seconds.{name}", seconds)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
     return limits
 
 
@@ -53,8 +58,10 @@ def cell_seconds(path: str | Path = PYPROJECT) -> int:
 
 def chapter_seconds(chapter: str, path: str | Path = PYPROJECT) -> int:
     """The longest the chapter named ``chapter`` (notebook file stem) may run, in seconds."""
-    if not isinstance(chapter, str) or not chapter:
-        raise ValueError(f"chapter must be a notebook's file name without .ipynb, got {chapter!r}")
+    try:
+        check_text("chapter", chapter)
+    except ValueError:
+        raise ValueError(f"chapter must be a notebook's file name without .ipynb, got {chapter!r}") from None
     name = Path(chapter).stem
     bounds = load_limits(path)["chapter-seconds"]
     if name not in bounds:

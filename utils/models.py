@@ -8,8 +8,9 @@ returns a *compiled* model, so the same function serves the scikeras recipe
 
 from __future__ import annotations
 
+from utils.checks import check_int, check_positive, check_rate
+
 import functools
-import numbers
 from collections.abc import Sequence
 
 import keras
@@ -24,20 +25,6 @@ REFERENCE_SETTINGS = {
         hidden_units=(60, 30), hidden_dropout=0.2, max_norm=3.0, learning_rate=0.1, momentum=0.9
     ),
 }
-
-
-def _check_rate(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
-    return float(value)
-
-
-def _check_positive(name: str, value, integer: bool = False):
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
-        what = "a positive integer" if integer else "a positive number"
-        raise ValueError(f"{name} must be {what}, got {value!r}")
-    return value
 
 
 def build_mlp(
@@ -83,18 +70,16 @@ def build_mlp(
     """
     if isinstance(hidden_units, (str, bytes)) or not isinstance(hidden_units, Sequence):
         raise ValueError(f"hidden_units must be a sequence of positive integers, got {hidden_units!r}")
-    for units in hidden_units:
-        _check_positive("each entry of hidden_units", units, integer=True)
-    input_dropout = _check_rate("input_dropout", input_dropout)
-    hidden_dropout = _check_rate("hidden_dropout", hidden_dropout)
+    hidden_units = [check_int("each entry of hidden_units", units) for units in hidden_units]
+    input_dropout = check_rate("input_dropout", input_dropout)
+    hidden_dropout = check_rate("hidden_dropout", hidden_dropout)
     if max_norm is not None:
-        _check_positive("max_norm", max_norm)
+        max_norm = check_positive("max_norm", max_norm)
     if not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
-        _check_positive("learning_rate", learning_rate)
-    momentum = _check_rate("momentum", momentum)
-    _check_positive("n_features", n_features, integer=True)
-    if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 2:
-        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+        learning_rate = check_positive("learning_rate", learning_rate)
+    momentum = check_rate("momentum", momentum)
+    n_features = check_int("n_features", n_features)
+    n_classes = check_int("n_classes", n_classes, minimum=2)
 
     constraint = keras.constraints.MaxNorm(max_norm) if max_norm is not None else None
     layers: list[keras.layers.Layer] = [keras.Input(shape=(n_features,))]

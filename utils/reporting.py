@@ -1,35 +1,26 @@
-"""Reading a cross-validation honestly: the generalization gap, learning curves and the course's answer.
+"""Reading a cross-validation's learning curves honestly: the generalization gap and the held-out loss.
 
-Chapters 3 and 4 both ask what dropout does to the gap between how well a network fits its training
-folds and how well it does on held-out folds. This module holds what they share, with one meaning each:
+What the chapters that compare dropout with no dropout share, with one meaning each:
 
 - :func:`split_sizes`: rows in a split's training and test sets, for the corrected t-test;
 - :func:`smoothed` and :func:`accuracy_gap`: the gap over the epochs, the training fold measured
   with dropout **off** (``history["train_eval_accuracy"]``), never with the thinned networks that
   ``fit`` averages over (``history["accuracy"]``);
-- :func:`gap_report` (a :class:`GapReport`): per-split training and held-out accuracy and loss
-  over the last epochs, so that two models can be compared split by split;
-- :func:`difference_verdict` and :func:`describe_paired`: a paired difference in something other
-  than accuracy (a gap, a held-out loss), with the verdict its confidence interval gives;
+- :func:`gap_table`: per model, training and held-out accuracy, their gap and the held-out loss over
+  the last epochs (comparing two models on these is :func:`utils.findings.compare` with
+  ``quantity=GAP`` or ``HELD_OUT_LOSS``);
 - :func:`plot_gap_and_held_out_loss`: the gap and held-out loss figure (learning curves are
   :func:`utils.plotting.plot_learning_curves`);
-- :func:`describe_layers`: a comparable description of a Keras model's layers;
-- :func:`identical_runs`: whether two cross-validations ran identically on every split (a switch that
-  never acted, e.g. a max-norm bound no weight vector reached);
-- :func:`sonar_answer`: the course's one answer to "when does dropout help?", with a chapter's
-  own confidence-interval half-width.
+- :func:`describe_layers`: a comparable description of a Keras model's layers.
 """
 
 from __future__ import annotations
 
 from utils.checks import check_int as _check_int
 from utils.results import CVResult
-from utils.stats import PairedTestResult, corrected_resampled_ttest
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -105,146 +96,36 @@ def accuracy_gap(result: CVResult, window: int = 10) -> np.ndarray:
     return smoothed(history["train_eval_accuracy"] - history["val_accuracy"], window)
 
 
-@dataclass(frozen=True)
-class GapReport:
-    """How well a model fits its training folds and does on its held-out folds, dropout off.
+def gap_table(results: Mapping[str, CVResult], last: int = 100):
+    """Per model, over the last ``last`` epochs (mean over splits): training accuracy with dropout off,
+    held-out accuracy, the gap between them (points) and the held-out loss; a pandas DataFrame.
 
-    Every per-split array averages the last ``last`` epochs of that split, so two reports of models
-    evaluated on the same splits can be compared split by split (e.g. with
-    :func:`utils.stats.corrected_resampled_ttest`).
-
-    Attributes
-    ----------
-    label:
-        The result's label.
-    last:
-        Number of final epochs averaged.
-    train_accuracy, train_loss:
-        Per split: accuracy and cross-entropy on the training fold, dropout off.
-    val_accuracy, val_loss:
-        Per split: accuracy and cross-entropy on the held-out fold.
-    final_val_loss:
-        Per split: held-out cross-entropy at the last epoch.
-    best_epoch, best_val_loss:
-        The epoch (1-based) at which the held-out loss, averaged over the splits, is lowest, and
-        that lowest value.
+    Raises ``ValueError`` when a run has a split that diverged or collapsed: such a network did not
+    train, so the distance between its training and held-out scores says nothing about generalization.
     """
+    import pandas as pd
 
-    label: str
-    last: int
-    train_accuracy: np.ndarray
-    train_loss: np.ndarray
-    val_accuracy: np.ndarray
-    val_loss: np.ndarray
-    final_val_loss: np.ndarray
-    best_epoch: int
-    best_val_loss: float
-
-    @property
-    def accuracy_gaps(self) -> np.ndarray:
-        """Per split: training minus held-out accuracy."""
-        return self.train_accuracy - self.val_accuracy
-
-    @property
-    def gap(self) -> float:
-        """The generalization gap: training minus held-out accuracy, mean over the splits."""
-        return float(self.accuracy_gaps.mean())
-
-    @property
-    def mean_val_loss(self) -> float:
-        """Held-out cross-entropy over the last epochs, mean over the splits."""
-        return float(self.val_loss.mean())
-
-    @property
-    def mean_final_val_loss(self) -> float:
-        """Held-out cross-entropy at the last epoch, mean over the splits."""
-        return float(self.final_val_loss.mean())
-
-    #: The per-split quantities :meth:`paired_test` can compare.
-    PAIRED_QUANTITIES = ("accuracy_gaps", "train_accuracy", "train_loss", "val_accuracy", "val_loss")
-
-    def paired_test(self, other: GapReport, quantity: str, n_train, n_test) -> PairedTestResult:
-        """Corrected resampled t-test of this report's per-split ``quantity`` minus ``other``'s.
-
-        Both reports must come from the same splits, in the same order; ``n_train`` and
-        ``n_test`` are the rows of one split, as for :func:`utils.stats.corrected_resampled_ttest`.
-        """
-        if not isinstance(other, GapReport):
-            raise TypeError(f"other must be a GapReport, got {type(other).__name__}")
-        if quantity not in self.PAIRED_QUANTITIES:
-            raise ValueError(f"quantity must be one of {self.PAIRED_QUANTITIES}, got {quantity!r}")
-        mine, theirs = getattr(self, quantity), getattr(other, quantity)
-        if mine.shape != theirs.shape:
-            raise ValueError(
-                f"{self.label!r} has {mine.size} splits and {other.label!r} has {theirs.size}: "
-                "a paired test needs the same splits"
-            )
-        return corrected_resampled_ttest(mine, theirs, n_train, n_test)
-
-
-def gap_report(result: CVResult, last: int = 100) -> GapReport:
-    """The generalization gap and held-out loss of ``result`` over its last ``last`` epochs.
-
-    Raises ``ValueError`` when a split diverged or collapsed: such a network did not train, so the
-    distance between its training and held-out scores says nothing about generalization.
-    """
-    history = _check_result(result)
+    if not isinstance(results, Mapping) or not results:
+        raise ValueError("results must be a non-empty mapping of name -> CVResult")
     last = _check_int("last", last)
-    epochs = history["val_loss"].shape[1]
-    if last > epochs:
-        raise ValueError(f"last={last} is more than the {epochs} recorded epochs")
-    if result.n_failed:
-        raise ValueError(
-            f"{result.label or 'result'}: {result.failure_note()}; a run that did not train has "
-            "no generalization gap to report"
-        )
-    tail = {key: history[key][:, -last:].mean(axis=1) for key in DROPOUT_OFF_KEYS}
-    curve = history["val_loss"].mean(axis=0)
-    best = int(np.argmin(curve))
-    return GapReport(
-        label=result.label,
-        last=last,
-        train_accuracy=tail["train_eval_accuracy"],
-        train_loss=tail["train_eval_loss"],
-        val_accuracy=tail["val_accuracy"],
-        val_loss=tail["val_loss"],
-        final_val_loss=history["val_loss"][:, -1].copy(),
-        best_epoch=best + 1,
-        best_val_loss=float(curve[best]),
-    )
-
-
-def difference_verdict(test: PairedTestResult) -> str:
-    """``"higher"`` / ``"lower"`` when the confidence interval of ``a - b`` excludes zero (above /
-    below), ``"no clear difference"`` when it does not.
-
-    For quantities where neither direction is "better" by itself (a generalization gap, a held-out
-    loss); for accuracies use :func:`utils.stats.compare`, which also refuses failed runs.
-    """
-    if not isinstance(test, PairedTestResult):
-        raise ValueError(f"test must be a PairedTestResult, got {type(test).__name__}")
-    if not test.significant:
-        return "no clear difference"
-    return "higher" if test.mean_difference > 0 else "lower"
-
-
-def describe_paired(
-    test: PairedTestResult, name_a: str, name_b: str, *, scale: float = 1.0, digits: int = 3, unit: str = ""
-) -> str:
-    """``"hidden minus baseline: +1.343 (95% CI [+0.215, +2.470]): higher"``, the verdict by
-    :func:`difference_verdict`. ``scale`` multiplies the numbers (100 for accuracies in points),
-    ``digits`` sets the decimals and ``unit`` is written after the difference."""
-    verdict = difference_verdict(test)
-    digits = _check_int("digits", digits, minimum=0)
-    unit = f" {unit}" if unit else ""
-
-    def fmt(value):
-        return f"{scale * value:+.{digits}f}"
-
-    return (
-        f"{name_a} minus {name_b}: {fmt(test.mean_difference)}{unit} "
-        f"({100 * (1 - test.alpha):g}% CI [{fmt(test.ci_low)}, {fmt(test.ci_high)}]): {verdict}"
-    )
+    rows = {}
+    for name, result in results.items():
+        history = _check_result(result)
+        epochs = history["val_loss"].shape[1]
+        if last > epochs:
+            raise ValueError(f"last={last} is more than the {epochs} recorded epochs of {name!r}")
+        if result.n_failed:
+            raise ValueError(
+                f"{name}: {result.failure_note()}; a run that did not train has no generalization gap to report"
+            )
+        tail = {key: history[key][:, -last:].mean() for key in DROPOUT_OFF_KEYS}
+        rows[name] = {
+            "training accuracy % (dropout off)": 100 * tail["train_eval_accuracy"],
+            "held-out accuracy %": 100 * tail["val_accuracy"],
+            "gap (points)": 100 * (tail["train_eval_accuracy"] - tail["val_accuracy"]),
+            "held-out loss": tail["val_loss"],
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").round(3)
 
 
 def plot_gap_and_held_out_loss(
@@ -323,73 +204,3 @@ def describe_layers(model) -> list[tuple]:
         else:
             out.append((type(layer).__name__,))
     return out
-
-
-def identical_runs(a: CVResult, b: CVResult) -> bool:
-    """Whether two cross-validations ran identically: same test folds, same scores, same failure flags
-    and the same value of every per-epoch history entry, on every split.
-
-    Two models that differ in one switch (a max-norm bound, a dropout rate) and were trained from the
-    same seed give identical runs exactly when the switch never changed a single update, e.g. a
-    ``MaxNorm(3)`` bound that no incoming weight vector ever reached. There is then no effect to test:
-    say that the switch never acted rather than give a verdict. Identity is decided from the numbers,
-    never from the models' names.
-
-    Raises ``ValueError`` unless both are :class:`~utils.results.CVResult` with per-epoch histories
-    (scores alone could agree by chance on folds of 20 rows).
-    """
-    for name, result in (("a", a), ("b", b)):
-        if not isinstance(result, CVResult):
-            raise ValueError(f"{name} must be a CVResult, got {type(result).__name__}")
-        if result.history is None:
-            raise ValueError(
-                f"{name} has no per-epoch history: identity needs the histories, not only the scores"
-            )
-    if len(a.test_indices) != len(b.test_indices) or not all(
-        np.array_equal(x, y) for x, y in zip(a.test_indices, b.test_indices)
-    ):
-        return False
-    if a.history.keys() != b.history.keys():
-        return False
-    return (
-        np.array_equal(a.scores, b.scores)
-        and np.array_equal(a.collapsed, b.collapsed)
-        and np.array_equal(a.diverged, b.diverged)
-        and all(np.array_equal(a.history[key], b.history[key], equal_nan=True) for key in a.history)
-    )
-
-
-def sonar_answer(half_width: float, design: str) -> str:
-    """The course's answer to "when does dropout help?", with a chapter's own resolution on Sonar.
-
-    Parameters
-    ----------
-    half_width:
-        Half-width of the 95% confidence interval of the chapter's comparison, as a fraction
-        (0.052 for 5.2 points): the smallest difference in accuracy that design could call real.
-    design:
-        How the chapter compared the models, e.g. ``"10-fold cross-validation"``.
-
-    Returns
-    -------
-    str
-        Markdown, linking to chapter 5.
-    """
-    if (
-        isinstance(half_width, bool)
-        or not isinstance(half_width, numbers.Real)
-        or not math.isfinite(half_width)
-        or not 0 < half_width < 1
-    ):
-        raise ValueError(f"half_width must be a fraction in (0, 1), got {half_width!r}")
-    if not isinstance(design, str) or not design.strip():
-        raise ValueError("design must describe the comparison, e.g. '10-fold cross-validation'")
-    return (
-        "**When does dropout help?** When the network is large enough to overfit and the training set is "
-        "in the intermediate range: enough data to learn from, not enough to stop memorisation "
-        "([chapter 5](05_when_dropout_helps.ipynb) shows it on MNIST-1D). Sonar, with 208 rows, cannot "
-        f"show it: with {design}, this chapter's comparison can only resolve differences of about "
-        f"{100 * half_width:.1f} points either way (the half-width of its 95% confidence interval), of the "
-        "same order as the gains dropout brings even where it helps. The null results on Sonar are the "
-        "expected outcome, not evidence against dropout."
-    )

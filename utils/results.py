@@ -154,6 +154,28 @@ class CVResult:
                 stacklevel=stacklevel + 1,
             )
 
+    def _entry(self, key: str) -> np.ndarray:
+        if self.history is None:
+            raise ValueError(
+                f"{self.label or 'this result'} has no per-epoch history (it comes from a run of "
+                "utils.engine.fast_cv or run_sweep)"
+            )
+        if key not in self.history:
+            raise ValueError(f"unknown history entry {key!r}; this result has {sorted(self.history)}")
+        return self.history[key]
+
+    def final_per_split(self, key: str) -> np.ndarray:
+        """Each split's value of history entry ``key`` at the last epoch, e.g. ``"train_eval_accuracy"``."""
+        return self._entry(key)[:, -1].copy()
+
+    def final(self, key: str) -> float:
+        """The mean over the splits of history entry ``key`` at the last epoch."""
+        return float(self.final_per_split(key).mean())
+
+    def curve(self, key: str) -> np.ndarray:
+        """The mean over the splits of history entry ``key``, one value per epoch."""
+        return self._entry(key).mean(axis=0)
+
     @property
     def mean(self) -> float:
         """Mean accuracy over the splits."""

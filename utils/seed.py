@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from utils.checks import check_int
+
 DEFAULT_SEED = 42
 
 
@@ -15,15 +17,14 @@ def set_seed(seed: int = DEFAULT_SEED) -> int:
     Parameters
     ----------
     seed:
-        A non-negative integer.
+        A non-negative integer (a NumPy integer will do).
 
     Returns
     -------
     int
         The seed, so a notebook can write ``SEED = set_seed(42)``.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = check_int("seed", seed, minimum=0)
     import keras
     import tensorflow as tf
 

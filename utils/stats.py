@@ -10,20 +10,21 @@ the variance of the mean difference from ``s^2 / J`` to
 t distribution with ``J - 1`` degrees of freedom. Bouckaert and Frank (2004)
 recommend it with repeated (e.g. 10 x 10) cross-validation.
 
-:func:`corrected_resampled_ttest` computes it; :func:`describe_difference`
-turns its result into a sentence whose verdict is chosen by the numbers, and
-:func:`compare` turns two cross-validation results into the course's verdict
-(*helped*, *hurt*, *no clear effect*, or *training failed* when a split diverged
-or collapsed, so that a failed run is never read as an effect).
+:func:`corrected_resampled_ttest` computes it, :func:`interval_of_mean` gives one model's
+mean with the same correction, and :func:`detection_probability` / :func:`detectable_difference`
+say what a design can resolve: how often it would call a true difference real. Turning a test into
+the course's verdict and sentence is :mod:`utils.findings`' job.
 """
 
 from __future__ import annotations
 
+from utils.checks import check_number, check_positive, check_probability
+
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import optimize as _optimize
 from scipy import stats as _scipy_stats
 
 
@@ -73,14 +74,10 @@ class PairedTestResult:
 
 
 def _check_size(name: str, value) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"{name} must be a positive number of rows, got {value!r}")
-    return float(value)
+    try:
+        return check_positive(name, value)
+    except ValueError:
+        raise ValueError(f"{name} must be a positive number of rows, got {value!r}") from None
 
 
 def corrected_resampled_ttest(scores_a, scores_b, n_train, n_test, alpha: float = 0.05) -> PairedTestResult:
@@ -125,8 +122,7 @@ def corrected_resampled_ttest(scores_a, scores_b, n_train, n_test, alpha: float 
         raise ValueError("scores must be finite numbers")
     n_train = _check_size("n_train", n_train)
     n_test = _check_size("n_test", n_test)
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
-        raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}")
+    alpha = check_probability("alpha", alpha)
 
     diff = a - b
     j = diff.size
@@ -149,113 +145,71 @@ def corrected_resampled_ttest(scores_a, scores_b, n_train, n_test, alpha: float 
     return PairedTestResult(mean, mean - half, mean + half, float(t), p, df, float(alpha), j)
 
 
-def describe_difference(
-    result: PairedTestResult, name_a: str, name_b: str, *, scale: float = 100.0, unit: str = "points"
-) -> str:
-    """One sentence stating the difference, its interval and the verdict the numbers give.
+def _t_critical(df: int, alpha: float) -> float:
+    return float(_scipy_stats.t.ppf(1.0 - alpha / 2.0, df))
 
-    Parameters
-    ----------
-    result:
-        A :class:`PairedTestResult` of ``name_a`` minus ``name_b``.
-    name_a, name_b:
-        Names of the two models, as the reader knows them.
-    scale:
-        Multiplier applied to the difference (100 turns accuracies into
-        percentage points).
-    unit:
-        Unit written after the numbers.
 
-    Returns
-    -------
-    str
-        E.g. ``"visible dropout minus baseline: +1.2 points (95% CI [-3.1, +5.5],
-        p = 0.57), not distinguishable from zero at the 5% level."``
+def interval_of_mean(scores, n_train, n_test, alpha: float = 0.05) -> tuple[float, float]:
+    """The corrected ``1 - alpha`` confidence interval of one model's mean score over ``J`` splits.
+
+    The same correction as :func:`corrected_resampled_ttest`, for a single model: the variance of
+    the mean is ``(1/J + n_test/n_train) s^2`` rather than ``s^2 / J``, because the splits' training
+    sets overlap. Returns ``(low, high)``.
     """
-    if not isinstance(result, PairedTestResult):
-        raise ValueError(f"result must be a PairedTestResult, got {type(result).__name__}")
-    level = 100 * (1 - result.alpha)
-    verdict = (
-        f"distinguishable from zero at the {100 * result.alpha:g}% level"
-        if result.significant
-        else f"not distinguishable from zero at the {100 * result.alpha:g}% level"
-    )
-    p_text = "p < 0.001" if result.p_value < 0.001 else f"p = {result.p_value:.3f}"
-    return (
-        f"{name_a} minus {name_b}: {scale * result.mean_difference:+.1f} {unit} "
-        f"({level:g}% CI [{scale * result.ci_low:+.1f}, {scale * result.ci_high:+.1f}], {p_text}), "
-        f"{verdict}"
-    )
+    scores = np.asarray(scores, dtype=float)
+    if scores.ndim != 1 or scores.size < 2 or not np.all(np.isfinite(scores)):
+        raise ValueError(f"scores must be at least 2 finite numbers, one per split, got {scores!r:.80}")
+    n_train = _check_size("n_train", n_train)
+    n_test = _check_size("n_test", n_test)
+    alpha = check_probability("alpha", alpha)
+    j = scores.size
+    se = math.sqrt((1.0 / j + n_test / n_train) * float(scores.var(ddof=1)))
+    half = _t_critical(j - 1, alpha) * se
+    mean = float(scores.mean())
+    return mean - half, mean + half
 
 
-#: The verdicts :func:`compare` gives.
-VERDICTS = ("helped", "hurt", "no clear effect", "training failed")
+def detection_probability(difference: float, test: PairedTestResult) -> float:
+    """How often a design like ``test``'s would call a true mean difference ``difference`` real.
 
-
-@dataclass(frozen=True)
-class Comparison:
-    """The course's verdict on model ``a`` against model ``b`` over the same splits.
-
-    Attributes
-    ----------
-    verdict:
-        ``"helped"`` / ``"hurt"`` when the corrected confidence interval of the mean
-        difference in accuracy excludes zero (above / below), ``"no clear effect"`` when it
-        does not, ``"training failed"`` when a split of either model diverged or collapsed:
-        such a score is not that of a trained model, so no effect is read from it.
-    test:
-        The :class:`PairedTestResult` of ``a - b`` (``None`` when training failed).
-    failure:
-        What failed, e.g. ``"dropout 0.8: 5 of 5 splits collapsed"``; ``""`` otherwise.
+    "A design like this one" has the same number of splits and the same corrected standard error of
+    the mean difference as ``test`` (its observed one: the answer is an estimate, not a guarantee).
+    The t statistic then follows a noncentral t distribution with ``J - 1`` degrees of freedom and
+    noncentrality ``difference / se``; the probability is that of landing beyond either critical
+    value. For a true difference of zero it is ``alpha``. ``difference`` is in the scores' units
+    (0.073 for 7.3 points of accuracy).
     """
+    if not isinstance(test, PairedTestResult):
+        raise ValueError(f"test must be a PairedTestResult, got {type(test).__name__}")
+    difference = check_number("difference", difference)
+    critical = _t_critical(test.df, test.alpha)
+    se = test.half_width / critical
+    if se == 0.0:
+        return 1.0 if difference != 0 else 0.0
+    shift = difference / se
+    noncentral = _scipy_stats.nct(test.df, shift)
+    probability = float(noncentral.sf(critical) + noncentral.cdf(-critical))
+    if not np.isfinite(probability):  # scipy's noncentral t gives NaN far in the tail: certain detection
+        probability = float(_scipy_stats.norm.sf(critical - abs(shift)))
+    return min(max(probability, 0.0), 1.0)
 
-    verdict: str
-    test: PairedTestResult | None
-    failure: str = ""
 
-    def __str__(self) -> str:
-        if self.test is None:
-            return f"{self.verdict} ({self.failure})"
-        t = self.test
-        return (
-            f"{self.verdict} ({100 * t.mean_difference:+.1f} points, "
-            f"{100 * (1 - t.alpha):g}% CI [{100 * t.ci_low:+.1f}, {100 * t.ci_high:+.1f}])"
+def detectable_difference(test: PairedTestResult, power: float = 0.8) -> float:
+    """The true difference a design like ``test``'s detects with probability ``power`` (in the scores'
+    units): the inverse of :func:`detection_probability`. Roughly 1.4 times the interval's half-width
+    at 80% power when there are many splits, more with few."""
+    if not isinstance(test, PairedTestResult):
+        raise ValueError(f"test must be a PairedTestResult, got {type(test).__name__}")
+    power = check_probability("power", power)
+    if power <= test.alpha:
+        raise ValueError(f"power must exceed alpha = {test.alpha}, got {power}")
+    se = test.half_width / _t_critical(test.df, test.alpha)
+    if se == 0.0:
+        return 0.0
+    critical = _t_critical(test.df, test.alpha)
+    # beyond critical + 8 standard errors detection is certain for any power < 1 worth asking about
+    return float(
+        _optimize.brentq(
+            lambda d: detection_probability(d, test) - power, 0.0, (critical + 8.0) * se, xtol=1e-12 * se
         )
-
-
-def compare(a, b, n_train, n_test, alpha: float = 0.05) -> Comparison:
-    """Verdict on ``a`` minus ``b``, two :class:`utils.results.CVResult` on the same splits.
-
-    Parameters
-    ----------
-    a, b:
-        Results of the two models, evaluated on the same splits in the same order
-        (checked through their ``test_indices``).
-    n_train, n_test:
-        Rows in one split's training and test sets, for the corrected resampled t-test
-        (:func:`corrected_resampled_ttest`).
-    alpha:
-        Significance level.
-
-    Returns
-    -------
-    Comparison
-        ``"training failed"`` if any split of either model diverged or collapsed (see
-        ``CVResult.diverged`` / ``collapsed``); otherwise the verdict of the corrected test.
-    """
-    for name, result in (("a", a), ("b", b)):
-        if not hasattr(result, "scores") or not hasattr(result, "test_indices"):
-            raise ValueError(f"{name} must be a CVResult, got {type(result).__name__}")
-    if len(a.test_indices) != len(b.test_indices) or not all(
-        np.array_equal(x, y) for x, y in zip(a.test_indices, b.test_indices)
-    ):
-        raise ValueError(
-            "a and b were not evaluated on the same splits: a paired comparison needs the same splits"
-        )
-    failures = [f"{r.label or name}: {r.failure_note()}" for name, r in (("a", a), ("b", b)) if r.n_failed]
-    if failures:
-        return Comparison("training failed", None, "; ".join(failures))
-    test = corrected_resampled_ttest(a.scores, b.scores, n_train, n_test, alpha)
-    if test.significant:
-        return Comparison("helped" if test.mean_difference > 0 else "hurt", test)
-    return Comparison("no clear effect", test)
+    )
