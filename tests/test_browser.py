@@ -24,7 +24,7 @@ scrolls through it and checks that:
 - no figure in an output is blank: each image file (read from the HTML folder) is at
   least 50 x 50 pixels, has more than 8 distinct colours, and at least 0.5% of its pixels
   differ from its background colour (SVG: at least 10 drawing elements);
-- every chapter page has a self-check (a jupyterquiz block, ``[data-shuffleanswers]``) of
+- every chapter page (not the appendices) has a self-check (a jupyterquiz block, ``[data-shuffleanswers]``) of
   at least 3 questions, and it works without a kernel: the test clicks a wrong answer of a
   multiple-choice question and then the right one, and types a wrong and then the right
   value into a numeric question, and each time the question's feedback must appear,
@@ -692,8 +692,8 @@ def test_page_as_a_reader_sees_it(page, browser, server, screenshots):
     # Outputs and figures: a chapter shows what its notebook draws; no figure is blank
     problems += _check_output_figures(info, notebook if is_chapter else None, server)
 
-    # Self-check: answered as a reader would, then the screenshot shows its feedback
-    problems += _check_self_check(browser, required=is_chapter)
+    # Self-check: answered as a reader would, then the screenshot shows its feedback (appendices have none)
+    problems += _check_self_check(browser, required=is_chapter and not Path(page).name.startswith("appendix_"))
     _screenshot(browser, screenshots / (page.replace("/", "__") + ".png"))
 
     # Images

@@ -12,6 +12,7 @@ from utils.findings import (
     Findings,
     Quantity,
     compare,
+    compare_on_test_set,
     curve_summary,
     estimate,
     identical_runs,
@@ -76,7 +77,9 @@ def test_a_clear_gain_helped_and_a_clear_loss_hurt():
     assert up.interval == pytest.approx((100 * test.ci_low, 100 * test.ci_high))
     assert up.interval[0] > 0 and down.interval[1] < 0
     assert str(up).startswith(f"helped ({up.difference:+.1f} points, 95% CI [{up.interval[0]:+.1f}, ")
-    assert f"dropout against standard: **helped** in test accuracy ({up.difference:+.1f} points" in up.sentence()
+    assert (
+        f"dropout against standard: **helped** in test accuracy ({up.difference:+.1f} points" in up.sentence()
+    )
 
 
 def test_an_interval_containing_zero_is_no_clear_effect_and_says_what_the_design_resolves():
@@ -86,6 +89,13 @@ def test_an_interval_containing_zero_is_no_clear_effect_and_says_what_the_design
     assert f"beyond about ±{finding.half_width:.1f} points" in sentence
     assert f"detect a true difference of {finding.detectable:.1f} points four times in five" in sentence
     assert finding.detectable > finding.half_width  # a true effect must exceed the half-width to be seen 80%
+
+
+def test_a_difference_that_rounds_to_zero_is_never_minus_zero():
+    from utils.findings import _signed
+
+    assert _signed(-0.0004, 1) == "+0.0" and _signed(-0.04, 1) == "+0.0" and _signed(-0.06, 1) == "-0.1"
+    assert _signed(0.25, 1) in ("+0.2", "+0.3") and _signed(3.14159, 3) == "+3.142"
 
 
 def test_equal_scores_on_every_split_are_said_to_be_equal():
@@ -253,7 +263,9 @@ def test_detection_probability_of_the_design():
     finding = compare(run(NOISY, "a"), run(BASE, "b"), **SIZES)
     assert finding.detection_probability(0.0) == pytest.approx(0.05, abs=1e-9)
     assert finding.detection_probability(finding.detectable) == pytest.approx(0.8, abs=1e-6)
-    probabilities = [finding.detection_probability(d) for d in (5, 10, 20, 40, 80)]  # a 4-split design: +-42 points
+    probabilities = [
+        finding.detection_probability(d) for d in (5, 10, 20, 40, 80)
+    ]  # a 4-split design: +-42 points
     assert probabilities == sorted(probabilities) and probabilities[-1] > 0.9
 
 
@@ -285,8 +297,15 @@ def test_findings_table_labels_and_markdown():
         and table.loc[1000, "note"] == "dropout: 4 of 4 splits collapsed"
     )
     assert findings._repr_markdown_().count("\n- ") == 2
+    assert findings._repr_markdown_().startswith("- 100: dropout against standard: **no clear effect**")
+    rows = Findings(dict(findings), label="{} training rows")._repr_markdown_()
+    assert "\n- 500 training rows: dropout against standard: **helped**" in rows
     with pytest.raises(ValueError, match="must be a Finding"):
         Findings({1: "helped"})
+    with pytest.raises(ValueError, match="non-empty mapping"):
+        Findings({})
+    with pytest.raises(ValueError, match="format string"):
+        Findings(dict(findings), label="rows")
     with pytest.raises(ValueError, match="verdicts must be among"):
         findings.labels("better")
 
@@ -368,3 +387,79 @@ def test_findings_and_stats_load_no_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------------ one test set, a few seeds
+
+
+def test_seeds_paired_ttest_adds_seed_noise_and_test_set_noise():
+    from utils.stats import seeds_paired_ttest
+
+    rng = np.random.default_rng(0)
+    a = rng.random((3, 400)) < 0.6
+    b = rng.random((3, 400)) < 0.5
+    test = seeds_paired_ttest(a, b)
+    per_seed = a.mean(1) - b.mean(1)
+    per_example = (a.astype(float) - b).mean(0)
+    v1, v2 = per_seed.var(ddof=1) / 3, per_example.var(ddof=1) / 400
+    df = (v1 + v2) ** 2 / (v1**2 / 2 + v2**2 / 399)
+    half = scipy_stats.t.ppf(0.975, df) * math.sqrt(v1 + v2)
+    assert test.mean_difference == pytest.approx(per_seed.mean())
+    assert test.df == pytest.approx(df) and 2 <= test.df <= 402 and test.n_splits == 3
+    assert (test.ci_low, test.ci_high) == pytest.approx((per_seed.mean() - half, per_seed.mean() + half))
+    with pytest.raises(ValueError, match="boolean arrays of the same shape"):
+        seeds_paired_ttest(a.astype(int), b)
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        seeds_paired_ttest(a[:1], b[:1])
+
+
+def test_seeds_paired_ttest_covers_the_truth_about_95_percent_of_the_time():
+    # Simulate: a true gain of 5 points, seed effects of 2 points, 500 test examples, 3 seeds.
+    from utils.stats import seeds_paired_ttest
+
+    rng = np.random.default_rng(3)
+    covered, trials = 0, 400
+    for _ in range(trials):
+        hard = rng.random(500)  # how hard each test example is
+        seed_a, seed_b = rng.normal(0, 0.02, 3), rng.normal(0, 0.02, 3)
+        a = rng.random((3, 500)) < np.clip(0.55 - 0.3 * (hard - 0.5) + seed_a[:, None], 0, 1)
+        b = rng.random((3, 500)) < np.clip(0.50 - 0.3 * (hard - 0.5) + seed_b[:, None], 0, 1)
+        test = seeds_paired_ttest(a, b)
+        covered += test.ci_low <= 0.05 <= test.ci_high
+    assert 0.9 <= covered / trials <= 0.995, covered / trials
+
+
+def test_compare_on_test_set_gives_the_course_verdicts():
+    rng = np.random.default_rng(1)
+    base = rng.random((3, 1000)) < 0.4
+    better = base | (rng.random((3, 1000)) < 0.2)  # about 12 points more, on the same examples
+    found = compare_on_test_set(better, base, a="dropout", b="standard")
+    assert found.verdict == "helped" and found.difference > 5
+    assert compare_on_test_set(base, better, a="standard", b="dropout").verdict == "hurt"
+    same = compare_on_test_set(base, base[[1, 2, 0]], a="x", b="y")
+    assert same.verdict == "no clear effect"
+    with pytest.raises(ValueError, match="a must be a non-empty string"):
+        compare_on_test_set(better, base, a="", b="standard")
+
+
+def test_compare_on_test_set_refuses_to_read_a_failed_run_as_an_effect():
+    rng = np.random.default_rng(2)
+    base = rng.random((3, 200)) < 0.4
+    y_train = np.repeat(np.arange(10), 10)  # a constant guess scores ln 10 = 2.303
+    found = compare_on_test_set(
+        base,
+        base,
+        a="dropout",
+        b="standard",
+        train_loss_a=[0.5, 2.30, 2.29],
+        train_loss_b=[0.4, float("nan"), 0.3],
+        y_train=y_train,
+    )
+    assert found.verdict == "training failed"
+    assert found.failure == "dropout: 2 of 3 runs collapsed; standard: 1 of 3 runs diverged"
+    trained = compare_on_test_set(
+        base, base, a="x", b="y", train_loss_a=[0.5] * 3, train_loss_b=[0.6] * 3, y_train=y_train
+    )
+    assert trained.verdict == "no clear effect"
+    with pytest.raises(ValueError, match="y_train is needed"):
+        compare_on_test_set(base, base, a="x", b="y", train_loss_a=[0.5] * 3)

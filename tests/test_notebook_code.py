@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 CHAPTERS = sorted((Path(__file__).resolve().parent.parent / "chapters").glob("*.ipynb"))
+#: Appendices: material a reader may skip; they have no exercises or self-check of their own.
+APPENDICES = [path for path in CHAPTERS if path.stem.startswith("appendix_")]
+LESSONS = [path for path in CHAPTERS if path not in APPENDICES]
 HIDDEN_TAGS = {"remove-cell", "remove-input"}
 #: Names IPython provides in every notebook.
 IPYTHON_NAMES = {"display", "get_ipython", "In", "Out", "exit", "quit"}
@@ -71,7 +74,7 @@ def hidden_only_names_used(path: Path) -> list[str]:
 
 
 def test_there_are_chapters():
-    assert len(CHAPTERS) >= 7
+    assert len(LESSONS) >= 7 and len(APPENDICES) >= 2
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -154,7 +157,7 @@ def test_solutions_open_collapsed_in_jupyterlab_and_colab(path):
 
 def test_every_chapter_has_solutions_to_hide():
     """Guards the check above: were the markers renamed, it would pass on nothing."""
-    assert all(any(True for _ in solution_cells(path)) for path in CHAPTERS)
+    assert all(any(True for _ in solution_cells(path)) for path in LESSONS)
 
 
 UTILS = Path(__file__).resolve().parent.parent / "utils"
@@ -181,7 +184,7 @@ def test_no_helper_is_defined_twice():
     assert not twice, f"defined in more than one place: {twice}"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_every_chapter_shows_its_own_self_check_before_its_summary(path):
     cells = json.loads(path.read_text())["cells"]
     calls = [i for i, cell in enumerate(cells) if f'self_check("{path.stem}")' in "".join(cell["source"])]
@@ -189,3 +192,142 @@ def test_every_chapter_shows_its_own_self_check_before_its_summary(path):
     assert len(calls) == 1, f"one self_check({path.stem!r}) cell expected, found {len(calls)}"
     assert summary and calls[0] < summary[0], "the self-check comes before the summary"
     assert cells[calls[0]]["cell_type"] == "code"
+
+
+# ------------------------------------------------------------------ copied logic, found by shape
+
+
+class _Shape(ast.NodeVisitor):
+    """A function body as a sequence of tokens with its own names and its constants abstracted away.
+
+    Local names (variables, arguments) become ``v0, v1, ...`` in order of first appearance, constants
+    their type, and the function's name and docstring are dropped; attribute and called names of other
+    objects (``.history``, ``np.mean``) stay, since they are what the code does. Two functions that
+    differ only by renaming have the same tokens.
+    """
+
+    def __init__(self):
+        self.tokens: list[str] = []
+        self.names: dict[str, str] = {}
+
+    def _name(self, name: str) -> str:
+        return self.names.setdefault(name, f"v{len(self.names)}")
+
+    def generic_visit(self, node):
+        self.tokens.append(type(node).__name__)
+        super().generic_visit(node)
+
+    def visit_Name(self, node):
+        self.tokens.append(self._name(node.id))
+
+    def visit_arg(self, node):
+        self.tokens.append(self._name(node.arg))
+
+    def visit_Constant(self, node):
+        self.tokens.append(f"const:{type(node.value).__name__}")
+
+    def visit_Attribute(self, node):
+        self.tokens.append(f".{node.attr}")
+        self.visit(node.value)
+
+
+def shape(function: ast.FunctionDef) -> list[str]:
+    """The tokens of ``function``'s arguments and body (see :class:`_Shape`)."""
+    body = function.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    visitor = _Shape()
+    visitor.visit(function.args)
+    for statement in body:
+        visitor.visit(statement)
+    return visitor.tokens
+
+
+#: Shorter functions are left alone: a three-line helper is too common a shape to call a copy.
+MIN_TOKENS = 40
+#: Token sequences at least this similar count as the same logic.
+SIMILAR = 0.9
+
+
+def functions(tree: ast.AST, where: str):
+    """``(where:name, tokens)`` for every function (at any depth, methods included) in ``tree``."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            tokens = shape(node)
+            if len(tokens) >= MIN_TOKENS:
+                yield f"{where}:{node.name}", tokens
+
+
+def copies(chapter_paths, library_files) -> list[str]:
+    """Pairs (chapter function, library or other chapter function) whose bodies have the same shape."""
+    from difflib import SequenceMatcher
+
+    library = [
+        f for path in library_files for f in functions(ast.parse(Path(path).read_text()), Path(path).name)
+    ]
+    chapters = [
+        f
+        for path in chapter_paths
+        for _, _, tree in code_cells(Path(path))
+        for f in functions(tree, Path(path).stem)
+    ]
+    found = []
+    for i, (name, tokens) in enumerate(chapters):
+        for other, other_tokens in library + chapters[i + 1 :]:
+            if other.split(":")[0] == name.split(":")[0] and other in dict(chapters):
+                continue  # two functions of one chapter
+            matcher = SequenceMatcher(None, tokens, other_tokens, autojunk=False)
+            if matcher.real_quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR:
+                found.append(f"{name} ~ {other} ({matcher.ratio():.2f})")
+    return found
+
+
+def test_no_chapter_copies_library_logic_under_another_name():
+    """What two places need lives once: no chapter function has the shape of a utils function or of
+    another chapter's function, whatever its names (the name-based test above cannot see a renamed copy)."""
+    found = copies(CHAPTERS, sorted(UTILS.glob("*.py")))
+    assert not found, "copied logic (move it to utils and call it): " + "; ".join(found)
+
+
+def _notebook_with(tmp_path, source: str) -> Path:
+    path = tmp_path / "planted.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "source": source}]}))
+    return path
+
+
+def test_the_shape_test_finds_a_renamed_copy_of_a_library_function(tmp_path):
+    """A planted copy of utils.findings.identical_runs, every name changed and one comment added, is found;
+    a function of the same size that does something else is not."""
+    library = [UTILS / "findings.py"]
+    planted = """
+def same_history(first, second):
+    # are the two runs the same?
+    for label, res in (("a", first), ("b", second)):
+        if not isinstance(res, CVResult):
+            raise ValueError(f"{label} must be a CVResult, got {type(res).__name__}")
+        if res.history is None:
+            raise ValueError(f"{label} has no per-epoch history: identity needs the histories, not only the scores")
+    if not _same_splits(first, second) or first.history.keys() != second.history.keys():
+        return False
+    return (
+        np.array_equal(first.scores, second.scores)
+        and np.array_equal(first.collapsed, second.collapsed)
+        and np.array_equal(first.diverged, second.diverged)
+        and all(np.array_equal(first.history[k], second.history[k], equal_nan=True) for k in first.history)
+    )
+"""
+    assert copies([_notebook_with(tmp_path, planted)], library) == [
+        f"planted:same_history ~ findings.py:identical_runs ({1.0:.2f})"
+    ]
+    different = """
+def learning_rate_table(results, epochs):
+    rows = {}
+    for name, result in results.items():
+        curve = result.history["val_loss"].mean(axis=0)
+        best = int(np.argmin(curve))
+        rows[name] = {"best epoch": best + 1, "lowest loss": float(curve[best]), "last": float(curve[-1])}
+        if epochs and best > epochs:
+            rows[name]["late"] = True
+    return pd.DataFrame(rows).T
+"""
+    assert copies([_notebook_with(tmp_path, different)], library) == []

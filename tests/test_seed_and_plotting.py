@@ -67,3 +67,40 @@ def test_fold_scores_plot_has_one_box_per_model():
     plt.close("all")
     with pytest.raises(ValueError, match="non-empty collection of CVResult"):
         plot_fold_scores({})
+
+
+def test_plot_findings_draws_intervals_and_marks_runs_that_did_not_train():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from utils.findings import Findings, compare
+    from utils.plotting import plot_findings
+    from utils.results import CVResult
+
+    import matplotlib.pyplot as plt
+
+    folds = [np.arange(k, 20, 4) for k in range(4)]
+
+    def run(scores, label, **flags):
+        return CVResult(scores=np.asarray(scores, float), test_indices=folds, label=label, **flags)
+
+    base = run([0.8, 0.7, 0.75, 0.85], "base")
+    findings = Findings(
+        {
+            "better": compare(run([0.9, 0.82, 0.86, 0.95], "better"), base, n_train=15, n_test=5),
+            "failed": compare(
+                run([0.5] * 4, "failed", collapsed=np.ones(4, bool)), base, n_train=15, n_test=5
+            ),
+        }
+    )
+    ax = plot_findings(findings, title="t")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["better", "failed"]
+    low, high = findings["better"].interval
+    assert any(np.allclose(line.get_xdata(), [low, high]) for line in ax.lines), "the interval is drawn"
+    assert any(a.get_text().strip() == "training failed" for a in ax.texts), (
+        "the failed run is named, not drawn"
+    )
+    assert ax.get_xlabel() == "difference in test accuracy (points), 95% CI"
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="non-empty mapping"):
+        plot_findings({"x": 1})

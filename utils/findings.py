@@ -15,7 +15,8 @@ here and nowhere else:
 - **identical runs**: the two runs are identical on every split and epoch: the change made no
   difference at all.
 
-:func:`compare` returns a :class:`Finding`; a notebook that ends a cell with it shows its sentence
+:func:`compare` returns a :class:`Finding` for two cross-validated runs and
+:func:`compare_on_test_set` for two models trained with a few seeds and scored on one test set; a notebook that ends a cell with it shows its sentence
 (``_repr_markdown_``), in the built book and in Jupyter alike. :class:`Findings` holds several (a
 table, the labels with a given verdict), :func:`rank` finds the best of several runs and the ones
 it cannot be told from, :func:`estimate` gives one run's mean with its interval, and
@@ -32,6 +33,7 @@ from utils.stats import (
     detectable_difference,
     detection_probability,
     interval_of_mean,
+    seeds_paired_ttest,
 )
 
 from collections.abc import Iterator, Mapping
@@ -118,6 +120,12 @@ GAP = Quantity("generalization gap", "lower", "gap", 100.0, "points", 1)
 TRAINING_ACCURACY = Quantity(
     "training accuracy (dropout off)", "higher", "train_accuracy", 100.0, "points", 1
 )
+
+
+def _signed(value: float, digits: int) -> str:
+    """``value`` with its sign and ``digits`` decimals; a value that rounds to zero is ``+0.0``, never ``-0.0``."""
+    text = f"{value:+.{digits}f}"
+    return "+" + text[1:] if float(text) == 0 else text
 
 
 def _history(result: CVResult, keys) -> dict[str, np.ndarray]:
@@ -262,10 +270,9 @@ class Finding:
     def _interval_text(self) -> str:
         q, t = self.quantity, self.test
         unit = f" {q.unit}" if q.unit else ""
-        fmt = f"+.{q.digits}f"
         return (
-            f"{q.scale * t.mean_difference:{fmt}}{unit}, {100 * (1 - t.alpha):g}% CI "
-            f"[{q.scale * t.ci_low:{fmt}}, {q.scale * t.ci_high:{fmt}}]"
+            f"{_signed(q.scale * t.mean_difference, q.digits)}{unit}, {100 * (1 - t.alpha):g}% CI "
+            f"[{_signed(q.scale * t.ci_low, q.digits)}, {_signed(q.scale * t.ci_high, q.digits)}]"
         )
 
     def __str__(self) -> str:
@@ -400,21 +407,77 @@ def compare(
     return Finding(verdict, name_a, name_b, quantity, test, note=note)
 
 
+def compare_on_test_set(
+    correct_a,
+    correct_b,
+    *,
+    a: str,
+    b: str,
+    train_loss_a=None,
+    train_loss_b=None,
+    y_train=None,
+    alpha: float = 0.05,
+) -> Finding:
+    """The course's finding on model ``a`` against model ``b``, each trained with the same seeds and
+    scored on one shared test set (:func:`utils.stats.seeds_paired_ttest`).
+
+    Parameters
+    ----------
+    correct_a, correct_b:
+        Boolean arrays ``(seeds, test examples)``: which test examples each seed's model got right.
+    a, b:
+        The models' names.
+    train_loss_a, train_loss_b, y_train:
+        Optional: each seed's final loss on the training rows with dropout off
+        (``model.evaluate(X_train, y_train)``) and the training labels. A run whose loss is not
+        finite *diverged*; one whose loss is at least 95% of a constant guess's *collapsed*
+        (:func:`utils.results.collapsed_splits`); either makes the finding *training failed*.
+    alpha:
+        Significance level.
+    """
+    from utils.results import collapsed_splits, constant_guess_loss
+
+    a = check_text("a", a)
+    b = check_text("b", b)
+    failures = []
+    for name, losses in ((a, train_loss_a), (b, train_loss_b)):
+        if losses is None:
+            continue
+        if y_train is None:
+            raise ValueError("y_train is needed to judge the training losses against a constant guess")
+        losses = np.asarray(losses, dtype=float)
+        diverged = ~np.isfinite(losses)
+        collapsed = collapsed_splits(losses, constant_guess_loss(y_train))
+        for flags, word in ((diverged, "diverged"), (collapsed, "collapsed")):
+            if flags.any():
+                failures.append(f"{name}: {int(flags.sum())} of {flags.size} runs {word}")
+    if failures:
+        return Finding("training failed", a, b, ACCURACY, failure="; ".join(failures))
+    test = seeds_paired_ttest(correct_a, correct_b, alpha)
+    verdict = (
+        "no clear effect" if not test.significant else ("helped" if test.mean_difference > 0 else "hurt")
+    )
+    return Finding(verdict, a, b, ACCURACY, test)
+
+
 class Findings(Mapping):
     """Several findings under labels (e.g. one per training-set size), in order.
 
-    Shows as a bulleted list of sentences; :meth:`table` gives a DataFrame; :meth:`labels` the
-    labels with a given verdict.
+    Shows as a bulleted list, each sentence after its label (``label`` formats it: ``"{} training
+    rows"`` shows the key 500 as "500 training rows"); :meth:`table` gives a DataFrame and
+    :meth:`labels` the labels with a given verdict.
     """
 
-    def __init__(self, findings: Mapping | None = None, **more):
-        items = dict(findings or {}, **more)
-        for label, finding in items.items():
+    def __init__(self, findings: Mapping, label: str = "{}"):
+        if not isinstance(findings, Mapping) or not findings:
+            raise ValueError("Findings needs a non-empty mapping of label -> Finding")
+        for key, finding in findings.items():
             if not isinstance(finding, Finding):
-                raise ValueError(f"findings[{label!r}] must be a Finding, got {type(finding).__name__}")
-        if not items:
-            raise ValueError("Findings needs at least one finding")
-        self._items = items
+                raise ValueError(f"findings[{key!r}] must be a Finding, got {type(finding).__name__}")
+        if not isinstance(label, str) or "{}" not in label:
+            raise ValueError(f"label must be a format string with one {{}}, got {label!r}")
+        self._items = dict(findings)
+        self._label = label
 
     def __getitem__(self, label):
         return self._items[label]
@@ -451,7 +514,7 @@ class Findings(Mapping):
         return pd.DataFrame.from_dict(rows, orient="index")
 
     def _repr_markdown_(self) -> str:
-        return "\n".join(f"- {finding.sentence()}" for finding in self._items.values())
+        return "\n".join(f"- {self._label.format(key)}: {f.sentence()}" for key, f in self._items.items())
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,50 @@ def plot_learning_curves(
     return axes
 
 
+def plot_findings(findings, ax: plt.Axes | None = None, title: str | None = None) -> plt.Axes:
+    """Each finding's difference and confidence interval as a horizontal bar, one row per finding.
+
+    Rows whose verdict is *helped* or *hurt* are drawn in the course's accent colours, *no clear effect*
+    in grey; a finding with no test (training failed, never acted, identical runs) gets a black cross at
+    zero and its verdict written beside it, so that no failed run is drawn as if it had a difference.
+
+    Parameters
+    ----------
+    findings:
+        A :class:`utils.findings.Findings` (or any mapping of label -> Finding), drawn top to bottom.
+    ax:
+        Axes to draw on; a new figure when ``None``.
+    title:
+        Axes title.
+    """
+    from utils.findings import Finding
+
+    items = list(findings.items()) if hasattr(findings, "items") else None
+    if not items or not all(isinstance(f, Finding) for _, f in items):
+        raise ValueError("findings must be a non-empty mapping of label -> Finding")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.45 * len(items) + 1.2))
+    colors = {"helped": COLORS["mine"], "hurt": COLORS["validation"], "no clear effect": COLORS["neutral"]}
+    for row, (_, finding) in enumerate(items):
+        if finding.tested:
+            low, high = finding.interval
+            color = colors[finding.verdict]
+            ax.plot([low, high], [row, row], color=color, lw=3, solid_capstyle="butt")
+            ax.plot(finding.difference, row, "o", color=color)
+        else:
+            ax.plot(0, row, "x", color="black", ms=8, mew=2)
+            ax.annotate(f"  {finding.verdict}", (0, row), va="center", fontsize=8)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(range(len(items)), [str(label) for label, _ in items])
+    ax.invert_yaxis()
+    quantity = items[0][1].quantity
+    unit = f" ({quantity.unit})" if quantity.unit else ""
+    ax.set_xlabel(f"difference in {quantity.name}{unit}, 95% CI")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
 def plot_fold_scores(
     results: Mapping[str, CVResult] | Sequence[CVResult],
     ax: plt.Axes | None = None,

@@ -11,7 +11,8 @@ t distribution with ``J - 1`` degrees of freedom. Bouckaert and Frank (2004)
 recommend it with repeated (e.g. 10 x 10) cross-validation.
 
 :func:`corrected_resampled_ttest` computes it, :func:`interval_of_mean` gives one model's
-mean with the same correction, and :func:`detection_probability` / :func:`detectable_difference`
+mean with the same correction, :func:`seeds_paired_ttest` compares two models trained with a few
+seeds and scored on one shared test set (the design of a single train/validation/test split), and :func:`detection_probability` / :func:`detectable_difference`
 say what a design can resolve: how often it would call a true difference real. Turning a test into
 the course's verdict and sentence is :mod:`utils.findings`' job.
 """
@@ -44,7 +45,8 @@ class PairedTestResult:
     p_value:
         Two-sided p-value from a t distribution with ``df`` degrees of freedom.
     df:
-        Degrees of freedom, ``J - 1`` for ``J`` splits.
+        Degrees of freedom: ``J - 1`` for ``J`` splits (:func:`seeds_paired_ttest` gives a
+        Welch-Satterthwaite value, not always a whole number).
     alpha:
         Significance level the interval was computed for.
     n_splits:
@@ -56,7 +58,7 @@ class PairedTestResult:
     ci_high: float
     t: float
     p_value: float
-    df: int
+    df: float
     alpha: float = 0.05
     n_splits: int = 0
 
@@ -145,6 +147,55 @@ def corrected_resampled_ttest(scores_a, scores_b, n_train, n_test, alpha: float 
     return PairedTestResult(mean, mean - half, mean + half, float(t), p, df, float(alpha), j)
 
 
+def seeds_paired_ttest(correct_a, correct_b, alpha: float = 0.05) -> PairedTestResult:
+    """Paired comparison of two models trained with the same ``J`` seeds and scored on one test set.
+
+    Parameters
+    ----------
+    correct_a, correct_b:
+        Boolean arrays of shape ``(J, m)``: whether model ``a`` (``b``) trained with seed ``j``
+        classified test example ``i`` correctly. Row ``j`` of both arrays comes from the same seed.
+    alpha:
+        Significance level.
+
+    Returns
+    -------
+    PairedTestResult
+        The mean over seeds of ``accuracy_a - accuracy_b`` and its ``1 - alpha`` interval. Two sources
+        of noise are added: the training runs' randomness, ``v_seeds = s^2 / J`` with ``s`` the standard
+        deviation of the per-seed differences, and the test set's sampling, ``v_test = var_i(e_i) / m``
+        with ``e_i`` the per-example difference (+1, 0 or -1) averaged over the seeds. (Each estimate
+        also contains the seed-by-example noise, so their sum is slightly conservative.) The interval
+        uses a t distribution with the Welch-Satterthwaite degrees of freedom,
+        ``(v_seeds + v_test)^2 / (v_seeds^2 / (J - 1) + v_test^2 / (m - 1))``, stored in ``df``.
+    """
+    a = np.asarray(correct_a)
+    b = np.asarray(correct_b)
+    if a.dtype != bool or b.dtype != bool or a.ndim != 2 or a.shape != b.shape:
+        raise ValueError(
+            "correct_a and correct_b must be boolean arrays of the same shape (seeds, test examples), got "
+            f"{a.dtype} {a.shape} and {b.dtype} {b.shape}"
+        )
+    j, m = a.shape
+    if j < 2 or m < 2:
+        raise ValueError(f"need at least 2 seeds and 2 test examples, got {j} seeds and {m} examples")
+    alpha = check_probability("alpha", alpha)
+    per_seed = a.mean(axis=1) - b.mean(axis=1)
+    per_example = (a.astype(float) - b.astype(float)).mean(axis=0)
+    v_seeds = float(per_seed.var(ddof=1)) / j
+    v_test = float(per_example.var(ddof=1)) / m
+    mean = float(per_seed.mean())
+    se = math.sqrt(v_seeds + v_test)
+    if se == 0.0:
+        t, p = (0.0, 1.0) if mean == 0.0 else (math.copysign(math.inf, mean), 0.0)
+        return PairedTestResult(mean, mean, mean, t, p, j - 1, alpha, j)
+    df = (v_seeds + v_test) ** 2 / (v_seeds**2 / (j - 1) + v_test**2 / (m - 1))
+    t = mean / se
+    p = float(2.0 * _scipy_stats.t.sf(abs(t), df))
+    half = _t_critical(df, alpha) * se
+    return PairedTestResult(mean, mean - half, mean + half, float(t), p, df, alpha, j)
+
+
 def _t_critical(df: int, alpha: float) -> float:
     return float(_scipy_stats.t.ppf(1.0 - alpha / 2.0, df))
 
@@ -196,8 +247,9 @@ def detection_probability(difference: float, test: PairedTestResult) -> float:
 
 def detectable_difference(test: PairedTestResult, power: float = 0.8) -> float:
     """The true difference a design like ``test``'s detects with probability ``power`` (in the scores'
-    units): the inverse of :func:`detection_probability`. Roughly 1.4 times the interval's half-width
-    at 80% power when there are many splits, more with few."""
+    units): the inverse of :func:`detection_probability`. About 1.4 times the interval's half-width at
+    80% power (1.39 with 10 splits, 1.42 with 50: relative to the half-width, which grows with the t
+    quantile, it hardly depends on the number of splits)."""
     if not isinstance(test, PairedTestResult):
         raise ValueError(f"test must be a PairedTestResult, got {type(test).__name__}")
     power = check_probability("power", power)
