@@ -1,9 +1,12 @@
 """utils.selfcheck: the question format, the shipped question files, and what self_check displays."""
 
 import utils.selfcheck as selfcheck
+from utils.data import load_sonar
+from utils.results import constant_guess_loss
 from utils.selfcheck import QuizError, check_questions, load_questions, quiz_path, self_check
 
 import copy
+import functools
 import json
 import random
 from pathlib import Path
@@ -231,53 +234,256 @@ def test_every_chapter_has_a_valid_question_file_and_no_file_is_orphaned():
         assert any(q["type"] != "numeric" for q in questions), f"{name}: at least one choice question"
 
 
-def _correct(name, index):
-    """The correct answers of one numeric question of a shipped file, as (values, ranges)."""
-    question = load_questions(QUIZZES / f"{name}.json")[index]
-    assert question["type"] == "numeric", f"{name} question {index + 1} is not the numeric one"
-    right = [a for a in question["answers"] if a.get("correct")]
-    return [a["value"] for a in right if a["type"] == "value"], [
-        a["range"] for a in right if a["type"] == "range"
-    ]
+# Every numeric question of every shipped file, with its answer recomputed: with Keras where Keras
+# computes it, otherwise from its formula. Each check names words its question must contain (so that
+# a question and its check cannot drift apart) and returns (the right answer, misconceptions): the
+# values a learner who makes the errors the question is about would type, which must be graded wrong.
 
 
-def _accepts(correct, x):
-    values, ranges = correct
-    return any(np.isclose(x, v) for v in values) or any(low <= x < high for low, high in ranges)
+def _keras_value(x):
+    return float(keras.ops.convert_to_numpy(x).reshape(-1)[0])
 
 
-def _numeric_index(name):
-    return next(i for i, q in enumerate(load_questions(QUIZZES / f"{name}.json")) if q["type"] == "numeric")
-
-
-def test_numeric_answers_agree_with_keras():
-    # chapter 1: a kept unit of Dropout(0.2) in training
+def _dropout_kept_unit():
+    """Chapter 1: a kept unit of Dropout(0.2) in training, on an input of 1.0."""
     out = keras.ops.convert_to_numpy(
         keras.layers.Dropout(0.2, seed=1)(np.ones((1, 1000), "float32"), training=True)
     )
-    kept = float(out[out > 0][0])
-    assert _accepts(_correct("01_dropout_theory", _numeric_index("01_dropout_theory")), kept)
-    # chapter 2: parameters of 60 inputs -> Dense(60) -> Dense(60) -> Dense(1)
-    wider = keras.Sequential(
-        [keras.Input(shape=(60,)), keras.layers.Dense(60), keras.layers.Dense(60), keras.layers.Dense(1)]
+    kept = out[out > 0]
+    assert 0 < kept.size < out.size and np.allclose(kept, kept[0]), (
+        "some units dropped, the kept ones scaled alike"
     )
-    assert _accepts(_correct("02_baseline", _numeric_index("02_baseline")), wider.count_params())
-    # chapter 4: the corrected variance factor for 5 x 10-fold CV
-    assert _accepts(_correct("04_hidden_dropout", _numeric_index("04_hidden_dropout")), 1 / 50 + 1 / 9)
-    # chapter 6: Dropout(0.25) at evaluation, on an activation of 2.0
-    passed = keras.ops.convert_to_numpy(
-        keras.layers.Dropout(0.25)(np.full((1, 8), 2.0, "float32"), training=False)
-    )
-    assert _accepts(_correct("06_evaluation_mode", _numeric_index("06_evaluation_mode")), float(passed[0, 0]))
-    # chapter 7: n / p with n = 60 and Keras rate 0.2
-    assert _accepts(_correct("07_tuning_tips", _numeric_index("07_tuning_tips")), 60 / (1 - 0.2))
+    return float(kept[0]), [1 - 0.2, 1.0, 1 / 0.2, 0.0]
 
 
-def test_numeric_questions_reject_the_misconceptions_they_name():
-    # the answers a learner who confuses rate and keep probability would type are graded wrong
-    assert not _accepts(_correct("01_dropout_theory", _numeric_index("01_dropout_theory")), 0.8)
-    assert not _accepts(_correct("06_evaluation_mode", _numeric_index("06_evaluation_mode")), 1.5)
-    assert not _accepts(_correct("07_tuning_tips", _numeric_index("07_tuning_tips")), 60 / 0.2)
+def _widened_baseline_parameters():
+    """Chapter 2: parameters of 60 inputs -> Dense(60) -> Dense(60) -> Dense(1)."""
+
+    def mlp(*widths):
+        return keras.Sequential([keras.Input(shape=(60,))] + [keras.layers.Dense(w) for w in widths])
+
+    wider = mlp(60, 60, 1)
+    weights_only = sum(int(np.prod(layer.kernel.shape)) for layer in wider.layers)
+    return wider.count_params(), [weights_only, mlp(60, 30, 1).count_params()]
+
+
+def _steps_to_halve(optimizer, l2=0.0, steps=5000):
+    """Steps of `optimizer` until one weight of 1.0 with an L2 penalty l2 * w**2 (and no data) falls below 0.5."""
+    w = keras.Variable([1.0])
+    for step in range(1, steps + 1):
+        optimizer.apply([2 * l2 * w], [w])
+        if float(w[0]) < 0.5:
+            return step
+    raise AssertionError(f"the weight did not halve in {steps} steps")
+
+
+def _l2_matching_weight_decay():
+    """Chapter 3: the L2 value that shrinks weights like SGD(0.05, momentum 0.9, weight_decay=0.01)."""
+    lr, momentum, decay = 0.05, 0.9, 0.01
+    answer = decay * (1 - momentum) / 2
+    misconceptions = [decay, decay * (1 - momentum), decay / 2, decay / (1 - momentum)]
+    decoupled = _steps_to_halve(keras.optimizers.SGD(lr, momentum=momentum, weight_decay=decay))
+    for value in [answer] + misconceptions:
+        in_loss = _steps_to_halve(keras.optimizers.SGD(lr, momentum=momentum), l2=value)
+        same_pace = abs(in_loss / decoupled - 1) < 0.01
+        assert same_pace == (value == answer), f"L2({value}): {in_loss} steps, weight decay {decoupled}"
+    return answer, misconceptions
+
+
+def _early_stopping_kept_epoch():
+    """Chapter 4: the epoch whose weights a model holds after fit with EarlyStopping (best at epoch 40)."""
+    best, patience, ceiling = 40, 20, 500
+    val_loss = [1 / e if e <= best else 1 / best + 0.001 * (e - best) for e in range(1, ceiling + 1)]
+
+    class ScriptedValidation(keras.callbacks.Callback):
+        """Reports val_loss from the script (before EarlyStopping sees it) and keeps each epoch's weights."""
+
+        def __init__(self):
+            super().__init__()
+            self.weights = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs["val_loss"] = val_loss[epoch]
+            self.weights.append(self.model.get_weights())
+
+    def kept_epoch(restore):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+        script = ScriptedValidation()
+        stop = keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=patience, restore_best_weights=restore
+        )
+        history = model.fit(
+            np.ones((4, 1)), np.full((4, 1), 100.0), epochs=ceiling, verbose=0, callbacks=[script, stop]
+        )
+        final = model.get_weights()
+        kept = [
+            epoch
+            for epoch, weights in enumerate(script.weights, start=1)
+            if all(np.array_equal(a, b) for a, b in zip(weights, final))
+        ]
+        assert len(kept) == 1, "every epoch changed the weights"
+        return kept[0], len(history.epoch)
+
+    restored, epochs_run = kept_epoch(restore=True)
+    last, _ = kept_epoch(restore=False)
+    assert epochs_run == best + patience and last == epochs_run, (epochs_run, last)
+    return restored, [last, ceiling, patience]
+
+
+def _constant_guess_loss_on_sonar():
+    """Chapter 5: the lowest binary cross-entropy of a constant prediction on Sonar's 208 rows."""
+    y = load_sonar().y
+    assert np.bincount(y).tolist() == [97, 111]
+
+    def loss(p):
+        predicted = np.full((y.size, 1), p, "float32")
+        return _keras_value(
+            keras.ops.mean(keras.losses.binary_crossentropy(y[:, None].astype("float32"), predicted))
+        )
+
+    best = loss(y.mean())
+    assert all(best <= loss(p) + 1e-6 for p in np.linspace(0.05, 0.95, 91)), (
+        "the class frequency is the best constant"
+    )
+    assert np.isclose(best, constant_guess_loss(y), atol=1e-5)
+    # misconceptions: the loss of a 50/50 guess (ln 2), the accuracy of always 'mine', a perfect fit
+    return best, [loss(0.5), y.mean(), 0.0]
+
+
+def _dropout_at_evaluation():
+    """Chapter 6: what Dropout(0.25) passes on at evaluation, for an activation of 2.0."""
+    layer = keras.layers.Dropout(0.25, seed=1)
+    x = np.full((1, 1000), 2.0, "float32")
+    passed = keras.ops.convert_to_numpy(layer(x, training=False))
+    trained = keras.ops.convert_to_numpy(layer(x, training=True))
+    assert np.all(passed == passed[0, 0]), "no mask at evaluation"
+    return float(passed[0, 0]), [2.0 * (1 - 0.25), float(trained[trained > 0][0]), 0.0]
+
+
+def _units_with_dropout():
+    """Chapter 7: n / p units with n = 60 and Keras rate 0.2."""
+    n, rate = 60, 0.2
+    return n / (1 - rate), [n / rate, n * (1 - rate), n / 0.5, n * (1 + rate)]
+
+
+NUMERIC_CHECKS = {
+    "01_dropout_theory": [
+        (("<code>Dropout(rate=0.2)</code>", "<code>training=True</code>", "value is 1.0"), _dropout_kept_unit)
+    ],
+    "02_baseline": [(("60 inputs → Dense(60) → Dense(60) → Dense(1)",), _widened_baseline_parameters)],
+    "03_when_dropout_helps": [
+        (("learning_rate=0.05", "momentum=0.9", "weight_decay=0.01", "L2(value)"), _l2_matching_weight_decay)
+    ],
+    "04_dropout_in_your_model": [
+        (
+            ("epochs=500", "patience=20", "restore_best_weights=True", "end of epoch 40"),
+            _early_stopping_kept_epoch,
+        )
+    ],
+    "05_dropout_on_sonar": [
+        (("208 rows (97 rocks, 111 mines)", "constant prediction"), _constant_guess_loss_on_sonar)
+    ],
+    "06_evaluation_mode": [
+        (("<code>Dropout(0.25)</code>", "<code>model.evaluate</code>", "2.0"), _dropout_at_evaluation)
+    ],
+    "07_tuning_tips": [(("60 units", "<code>Dropout(0.2)</code>"), _units_with_dropout)],
+}
+
+
+@functools.cache
+def _recomputed(name, index):
+    """(right answer, misconceptions) of a check in NUMERIC_CHECKS, computed once per session."""
+    return NUMERIC_CHECKS[name][index][1]()
+
+
+def _accepts(question, x):
+    """True if the question's correct answers grade x right (values: np.isclose; ranges: low <= x < high)."""
+    right = [a for a in question["answers"] if a.get("correct")]
+    return any(a["type"] == "value" and np.isclose(x, a["value"]) for a in right) or any(
+        a["type"] == "range" and a["range"][0] <= x < a["range"][1] for a in right
+    )
+
+
+def _graded_wrong(question, x):
+    """True if some answer marked wrong matches x."""
+    wrong = [a for a in question["answers"] if a["type"] != "default" and not a["correct"]]
+    return any(a["type"] == "value" and np.isclose(x, a["value"]) for a in wrong) or any(
+        a["type"] == "range" and a["range"][0] <= x < a["range"][1] for a in wrong
+    )
+
+
+def _check_numeric_answer(question, answer, misconceptions):
+    """Assert that the question grades `answer` right, and each misconception not right."""
+    assert _accepts(question, answer), f"the right answer {answer!r} is not graded right"
+    assert not _graded_wrong(question, answer), f"the right answer {answer!r} is also marked wrong"
+    for value in misconceptions:
+        assert not _accepts(question, value), f"the misconception {value!r} is graded right"
+
+
+def _numeric_questions():
+    """(chapter, question index, question) for every numeric question of every shipped file."""
+    return [
+        (path.stem, i, question)
+        for path in sorted(QUIZZES.glob("*.json"))
+        for i, question in enumerate(load_questions(path))
+        if question["type"] == "numeric"
+    ]
+
+
+def _check_for(name, question):
+    """Index in NUMERIC_CHECKS[name] of the one check whose words all occur in the question."""
+    matches = [
+        k
+        for k, (words, _) in enumerate(NUMERIC_CHECKS.get(name, []))
+        if all(w in question["question"] for w in words)
+    ]
+    assert len(matches) == 1, (
+        f"{name}: {len(matches)} checks match the numeric question {question['question']!r}"
+    )
+    return matches[0]
+
+
+def test_every_numeric_question_has_exactly_one_check_and_every_check_a_question():
+    questions = _numeric_questions()
+    assert {name for name, _, _ in questions} == set(NUMERIC_CHECKS), (
+        "the chapters with numeric questions are the chapters with checks"
+    )
+    used = sorted((name, _check_for(name, question)) for name, _, question in questions)
+    registered = sorted((name, k) for name, checks in NUMERIC_CHECKS.items() for k in range(len(checks)))
+    assert used == registered, "a check matches no question, or two questions share one"
+
+
+@pytest.mark.parametrize("name", sorted(NUMERIC_CHECKS))
+def test_numeric_answers_are_right_when_recomputed(name):
+    for chapter, _, question in _numeric_questions():
+        if chapter == name:
+            answer, misconceptions = _recomputed(name, _check_for(name, question))
+            _check_numeric_answer(question, answer, misconceptions)
+
+
+@pytest.mark.parametrize("name", sorted(NUMERIC_CHECKS))
+def test_a_numeric_answer_changed_to_a_wrong_value_fails(name):
+    # the check above catches a right answer replaced by a plausible wrong one, or marked wrong
+    for chapter, _, question in _numeric_questions():
+        if chapter != name:
+            continue
+        answer, misconceptions = _recomputed(name, _check_for(name, question))
+        for wrong in misconceptions + [answer * 1.1 + 1]:
+            changed = copy.deepcopy(question)
+            for a in changed["answers"]:
+                if a.get("correct"):
+                    a.pop("range", None)
+                    a.update(type="value", value=wrong)
+            with pytest.raises(AssertionError):
+                _check_numeric_answer(changed, answer, misconceptions)
+        unmarked = copy.deepcopy(question)
+        for a in unmarked["answers"]:
+            if a.get("correct"):
+                a["correct"] = False
+        with pytest.raises(AssertionError):
+            _check_numeric_answer(unmarked, answer, misconceptions)
 
 
 # self_check: what it displays
