@@ -693,7 +693,9 @@ def test_page_as_a_reader_sees_it(page, browser, server, screenshots):
     problems += _check_output_figures(info, notebook if is_chapter else None, server)
 
     # Self-check: answered as a reader would, then the screenshot shows its feedback (appendices have none)
-    problems += _check_self_check(browser, required=is_chapter and not Path(page).name.startswith("appendix_"))
+    problems += _check_self_check(
+        browser, required=is_chapter and not Path(page).name.startswith("appendix_")
+    )
     _screenshot(browser, screenshots / (page.replace("/", "__") + ".png"))
 
     # Images
