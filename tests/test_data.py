@@ -138,6 +138,19 @@ def test_bad_checksum_argument():
         load_sonar(sha256="abc")
 
 
+@pytest.mark.parametrize("loader", [load_sonar, load_mnist1d], ids=["sonar", "mnist1d"])
+@pytest.mark.parametrize("bad", ["z" * 64, SONAR_SHA256[:-1] + " ", "0x" + SONAR_SHA256[:62]])
+def test_a_checksum_that_is_not_hex_is_named_as_the_arguments_mistake(loader, bad):
+    # issue 16, item 5: 64 characters that are not hex digits used to be reported as an edited file
+    with pytest.raises(ValueError, match=r"sha256 must be a 64-character hex string") as error:
+        loader(sha256=bad)
+    assert not isinstance(error.value, DataFileError), "the file is fine; the argument is not"
+
+
+def test_an_upper_case_checksum_is_accepted():
+    assert load_sonar(sha256=SONAR_SHA256.upper()).X.shape == (208, 60)
+
+
 def test_directory_is_named_as_such(tmp_path):
     with pytest.raises(IsADirectoryError, match=f"directory, not a file: {tmp_path}"):
         load_sonar(tmp_path)
@@ -379,6 +392,23 @@ def test_mnist1d_generator_check_fails_on_another_file(make_mnist1d, tmp_path, c
     assert make_mnist1d.main(["--check", "--file", str(other)]) == 1
     assert "differs from the published data" in capsys.readouterr().err
     assert make_mnist1d.main(["--check", "--file", str(tmp_path / "none.npz")]) == 1
+
+
+@pytest.mark.parametrize("check", [[], ["--check"]], ids=["write", "check"])
+def test_mnist1d_generator_names_a_directory_given_as_the_file(make_mnist1d, tmp_path, capsys, check):
+    # issue 16, item 7: writing ended in a raw IsADirectoryError traceback, --check said "missing"
+    with pytest.raises(SystemExit) as exit_info:
+        make_mnist1d.main([*check, "--file", str(tmp_path)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"--file {tmp_path} is a directory; give the path of the .npz file" in err
+    assert "missing" not in err and list(tmp_path.iterdir()) == []
+
+
+def test_mnist1d_generator_reports_a_file_it_cannot_write(make_mnist1d, tmp_path, capsys):
+    (tmp_path / "plain").write_text("a file, not a folder")
+    assert make_mnist1d.main(["--file", str(tmp_path / "plain" / "mnist1d.npz")]) == 1
+    assert "cannot write the file" in capsys.readouterr().err
 
 
 def test_mnist1d_generator_output_is_byte_stable(make_mnist1d, tmp_path, mnist_arrays):

@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import math
+import re
 import zipfile
 from pathlib import Path
 from typing import NamedTuple
@@ -96,8 +97,16 @@ class MNIST1DData(NamedTuple):
 
 
 def _check_sha256_argument(sha256) -> None:
-    if sha256 is not None and (not isinstance(sha256, str) or len(sha256) != 64):
-        raise ValueError(f"sha256 must be a 64-character hex string or None, got {sha256!r}")
+    """Raise ``ValueError`` unless ``sha256`` is ``None`` or 64 hexadecimal digits (either case).
+
+    Checked before the file is read, so that a mistyped checksum is reported as the argument's
+    mistake, not as an edited file.
+    """
+    if sha256 is not None and (not isinstance(sha256, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", sha256)):
+        shown = repr(sha256) if len(repr(sha256)) <= 80 else repr(sha256)[:77] + "..."
+        raise ValueError(
+            f"sha256 must be a 64-character hex string (digits 0-9 and letters a-f) or None, got {shown}"
+        )
 
 
 def _read_data_file(path: Path, what: str) -> bytes:
