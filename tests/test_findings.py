@@ -76,7 +76,9 @@ def test_a_clear_gain_helped_and_a_clear_loss_hurt():
     assert up.interval == pytest.approx((100 * test.ci_low, 100 * test.ci_high))
     assert up.interval[0] > 0 and down.interval[1] < 0
     assert str(up).startswith(f"helped ({up.difference:+.1f} points, 95% CI [{up.interval[0]:+.1f}, ")
-    assert f"dropout against standard: **helped** in test accuracy ({up.difference:+.1f} points" in up.sentence()
+    assert (
+        f"dropout against standard: **helped** in test accuracy ({up.difference:+.1f} points" in up.sentence()
+    )
 
 
 def test_an_interval_containing_zero_is_no_clear_effect_and_says_what_the_design_resolves():
@@ -253,7 +255,9 @@ def test_detection_probability_of_the_design():
     finding = compare(run(NOISY, "a"), run(BASE, "b"), **SIZES)
     assert finding.detection_probability(0.0) == pytest.approx(0.05, abs=1e-9)
     assert finding.detection_probability(finding.detectable) == pytest.approx(0.8, abs=1e-6)
-    probabilities = [finding.detection_probability(d) for d in (5, 10, 20, 40, 80)]  # a 4-split design: +-42 points
+    probabilities = [
+        finding.detection_probability(d) for d in (5, 10, 20, 40, 80)
+    ]  # a 4-split design: +-42 points
     assert probabilities == sorted(probabilities) and probabilities[-1] > 0.9
 
 

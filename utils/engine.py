@@ -36,7 +36,7 @@ backend (threads here; Dask or Ray on a cluster) without other changes.
 from __future__ import annotations
 
 from utils.checks import check_int as _check_int
-from utils.evaluation import resolve_cv
+from utils.evaluation import resolve_splits
 from utils.results import CVResult, TrainingFailureWarning, collapsed_splits, constant_guess_loss
 from utils.seed import DEFAULT_SEED
 
@@ -455,7 +455,7 @@ def fast_cv(
     epochs = _check_int("epochs", epochs)
     batch_size = _check_int("batch_size", batch_size)
     seed = _check_int("seed", seed, minimum=0)
-    splits = [(np.asarray(tr), np.asarray(te)) for tr, te in resolve_cv(cv, seed).split(X, y)]
+    splits = resolve_splits(cv, X, y, seed)  # a class too small for the folds is named before training
 
     # Splits are stacked only when they take the same number of steps per epoch.
     groups: dict[int, list[int]] = {}
