@@ -20,7 +20,9 @@ single batched matrix product trains all of them in one step:
   others (Lamb, Adafactor, Muon, LossScaleOptimizer, ...), which would couple
   the splits, are rejected with a pointer to the reference recipe;
 * ``Dropout`` draws an independent mask for every split and example, inverted
-  scaling as in Keras.
+  scaling as in Keras;
+* every other setting of the model is either honoured exactly or refused before
+  training, with a pointer to the reference recipe (the list is in :func:`fast_cv`).
 
 Training and held-out metrics are recorded every epoch, so chapters draw
 learning curves without training again: the training loss and accuracy as
@@ -54,8 +56,6 @@ from sklearn.preprocessing import StandardScaler
 from tqdm.std import tqdm
 
 HISTORY_KEYS = ("loss", "accuracy", "train_eval_loss", "train_eval_accuracy", "val_loss", "val_accuracy")
-_BINARY_LOSSES = {"binary_crossentropy", "bce"}
-_MULTICLASS_LOSSES = {"sparse_categorical_crossentropy"}
 
 #: Optimizers whose update of a weight depends only on that weight, its own gradient and its own
 #: slots (plus global counters such as the step number), so that one optimizer over the stacked
@@ -117,111 +117,268 @@ def _build(build_fn) -> keras.Model:
     return model
 
 
-def _loss_name(loss) -> str:
-    if isinstance(loss, str):
-        return loss.lower()
-    if isinstance(loss, keras.losses.Loss):
-        config = loss.get_config()
-        if config.get("from_logits") or config.get("label_smoothing"):
-            raise ValueError("fast_cv supports losses without from_logits or label_smoothing")
-        return {
-            "BinaryCrossentropy": "binary_crossentropy",
-            "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
-        }.get(type(loss).__name__, type(loss).__name__)
-    return getattr(loss, "__name__", repr(loss))
+#: Loss reductions that give the mean loss over a batch when there are no sample weights (the engine's).
+_MEAN_REDUCTIONS = {"sum_over_batch_size", "mean", "mean_with_sample_weight"}
+#: The losses the engine computes, by task: the strings, functions and classes Keras accepts for them.
+_LOSSES = {
+    "binary": (
+        {"binary_crossentropy", "bce"},
+        keras.losses.binary_crossentropy,
+        keras.losses.BinaryCrossentropy,
+    ),
+    "multiclass": (
+        {"sparse_categorical_crossentropy"},
+        keras.losses.sparse_categorical_crossentropy,
+        keras.losses.SparseCategoricalCrossentropy,
+    ),
+}
+_ALTERNATIVE = (
+    "To train it with this setting, evaluate the model with utils.evaluation.reference_cv (Keras's own "
+    "fit, one split at a time), or change the setting"
+)
+
+
+def _refusal(setting: str, why: str) -> ValueError:
+    """The error for a model setting the engine does not honour: the setting, why, and what to do instead."""
+    return ValueError(f"fast_cv does not train {setting} as Keras would: {why}. {_ALTERNATIVE}")
+
+
+def _loss_task(loss) -> str:
+    """``"binary"`` or ``"multiclass"`` for a loss the engine computes exactly as compiled; else raise.
+
+    Accepted: the loss's name, its function, or its class with default settings, except a ``reduction``
+    that, without sample weights, is the batch mean as well (``"mean"``, ``"mean_with_sample_weight"``).
+    """
+    for task, (names, function, cls) in _LOSSES.items():
+        if isinstance(loss, str) and loss.lower() in names:
+            return task
+        if loss is function:
+            return task
+        if type(loss) is cls:
+            config, default = loss.get_config(), cls().get_config()
+            if config["reduction"] not in _MEAN_REDUCTIONS:
+                raise _refusal(
+                    f"a {cls.__name__}(reduction={config['reduction']!r}) loss",
+                    "it trains every split on the mean loss of each batch (reduction='sum_over_batch_size'), "
+                    "and a sum or an unreduced loss changes every step",
+                )
+            changed = {
+                key: value
+                for key, value in config.items()
+                if key not in ("name", "reduction") and value != default.get(key)
+            }
+            if changed or loss.dtype != "float32":
+                setting = (
+                    ", ".join(f"{key}={value!r}" for key, value in changed.items()) or f"dtype={loss.dtype!r}"
+                )
+                raise _refusal(
+                    f"a {cls.__name__}({setting}) loss",
+                    f"it computes {cls.__name__} with its default settings only",
+                )
+            return task
+    raise ValueError(
+        "fast_cv supports a Dense(1, sigmoid) output with binary_crossentropy or a Dense(k, softmax) output "
+        f"with sparse_categorical_crossentropy; this model is compiled with the loss {_shown_loss(loss)!r}. "
+        f"{_ALTERNATIVE}"
+    )
+
+
+def _shown_loss(loss) -> str:
+    """A loss as a reader wrote it: its string, its function's name or its class's name."""
+    return loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__)
+
+
+def _check_compile(model: keras.Model) -> None:
+    """Refuse compile settings that change training and that the engine would otherwise drop.
+
+    ``metrics``, ``weighted_metrics``, ``run_eagerly``, ``jit_compile`` and ``steps_per_execution`` do not
+    change what a training step computes (the engine records loss and accuracy every epoch, and runs
+    each epoch as one compiled TensorFlow graph), so they are accepted and not used.
+    """
+    weights = model.get_compile_config().get("loss_weights")
+    flat = weights if isinstance(weights, (list, tuple)) else [weights]
+    if weights is not None and (len(flat) != 1 or flat[0] != 1):
+        raise _refusal(
+            f"a model compiled with loss_weights={weights!r}",
+            "it trains on the loss itself (a weight of 1), and a weight scales every gradient",
+        )
+
+
+def _check_optimizer(optimizer) -> None:
+    """Refuse optimizers and optimizer settings that would couple the stacked splits or be dropped."""
+    if type(optimizer) not in _ELEMENTWISE_OPTIMIZERS:
+        allowed = ", ".join(cls.__name__ for cls in _ELEMENTWISE_OPTIMIZERS)
+        raise ValueError(
+            f"fast_cv cannot train a model compiled with {type(optimizer).__name__}: it trains "
+            "all splits with one optimizer over stacked weights, which is exact only for optimizers "
+            f"that update every weight from its own gradient alone ({allowed}). Others would couple the "
+            "splits: Lamb, Adafactor and Muon normalise each update over a whole (stacked) variable, "
+            "LossScaleOptimizer skips every split's step when one split's gradient is not finite, and "
+            "a subclass may change the update. Evaluate this model with utils.evaluation.reference_cv, "
+            "or compile it with one of those optimizers"
+        )
+    name = type(optimizer).__name__
+    config = optimizer.get_config()
+    for key in ("clipnorm", "global_clipnorm"):
+        if config.get(key) is not None:
+            raise _refusal(
+                f"an optimizer with {key}={config[key]!r}",
+                "it clips by the norm of a whole stacked variable, which holds every split's weights, so one "
+                "split's gradient would limit the others' (clipvalue, which clips each number alone, is honoured)",
+            )
+    if config.get("use_ema"):
+        raise _refusal(f"a {name}(use_ema=True) optimizer", "it does not keep moving averages of the weights")
+    if getattr(optimizer, "_exclude_from_weight_decay", None) or getattr(
+        optimizer, "_exclude_from_weight_decay_pattern", None
+    ):
+        raise _refusal(
+            "an optimizer with exclude_from_weight_decay(...)",
+            "its stacked weights have names and identities of their own, so the exclusion would not carry over",
+        )
+
+
+def _check_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """Refuse layers and layer settings the engine does not honour; return the Dense and Dropout layers.
+
+    Layer types are compared exactly: a subclass (``SpatialDropout1D``, a Monte Carlo dropout layer that
+    stays on at inference, ...) may compute something else.
+    """
+    if len(model.inputs[0].shape) != 2:
+        raise _refusal(
+            f"a model whose input has shape {tuple(model.inputs[0].shape)[1:]}",
+            "it trains on rows of features, keras.Input(shape=(n_features,))",
+        )
+    if not model.trainable:
+        raise _refusal("a model with trainable=False", "it trains every weight")
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    for layer in layers:
+        if type(layer) not in (keras.layers.Dense, keras.layers.Dropout):
+            raise ValueError(
+                f"fast_cv supports Dense and Dropout layers only, got {type(layer).__name__} "
+                f"('{layer.name}'); evaluate such a model with utils.evaluation.reference_cv"
+            )
+        what = f"layer '{layer.name}' ({type(layer).__name__})"
+        if layer.dtype_policy.name != "float32":
+            raise _refusal(
+                f"{what} with dtype policy {layer.dtype_policy.name!r}",
+                "it computes and stores every weight in float32",
+            )
+        if not layer.trainable:
+            raise _refusal(f"{what} with trainable=False", "it trains every weight, frozen or not")
+        if isinstance(layer, keras.layers.Dense):
+            _check_dense(layer, what)
+        elif layer.noise_shape is not None:
+            raise _refusal(
+                f"{what} with noise_shape={layer.noise_shape!r}",
+                "it drops every unit of every example independently",
+            )
+    dense = [layer for layer in layers if isinstance(layer, keras.layers.Dense)]
+    if not dense:
+        raise ValueError("fast_cv needs at least one Dense layer")
+    if layers[-1] is not dense[-1]:
+        raise _refusal(
+            f"layer '{layers[-1].name}' after the output layer",
+            "it applies dropout to hidden layers and inputs, not to the predicted probabilities",
+        )
+    return layers
+
+
+def _check_dense(layer: keras.layers.Dense, what: str) -> None:
+    """Refuse the Dense settings the engine does not honour (regularizers, constraints but MaxNorm, ...)."""
+    for setting in ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "bias_constraint"):
+        if getattr(layer, setting) is not None:
+            raise _refusal(
+                f"{what} with a {setting}", "it adds no penalty to the loss and no bias constraint"
+            )
+    if layer.lora_enabled or getattr(layer, "quantization_mode", None):
+        raise _refusal(f"{what} with LoRA or quantization", "it trains full float weights")
+    constraint = layer.kernel_constraint
+    if constraint is not None:
+        if type(constraint) is not keras.constraints.MaxNorm:
+            raise _refusal(
+                f"{what} with a {type(constraint).__name__} kernel_constraint",
+                "only MaxNorm kernel constraints are supported",
+            )
+        axes = [constraint.axis] if isinstance(constraint.axis, int) else list(constraint.axis)
+        if min(axes) < 0:
+            raise _refusal(
+                f"{what} with MaxNorm(axis={constraint.axis!r})", "a negative axis is not supported"
+            )
+    for setting in ("kernel_initializer", "bias_initializer"):
+        if not isinstance(getattr(layer, setting), keras.initializers.Initializer):
+            raise _refusal(
+                f"{what} whose {setting} is a plain function",
+                "it draws each split's weights from a keras.initializers.Initializer (e.g. HeNormal(seed=...))",
+            )
+
+
+def _output_task(model: keras.Model, dense: keras.layers.Dense) -> str:
+    """The task the output layer and the loss make together, ``"binary"`` or ``"multiclass"``; else raise."""
+    task = _loss_task(model.loss)
+    units = int(dense.units)
+    if task == "binary" and units == 1 and dense.activation is keras.activations.sigmoid:
+        return task
+    if task == "multiclass" and units > 1 and dense.activation is keras.activations.softmax:
+        return task
+    activation = getattr(dense.activation, "__name__", repr(dense.activation))
+    raise ValueError(
+        "fast_cv supports a Dense(1, sigmoid) output with binary_crossentropy or a "
+        f"Dense(k, softmax) output with sparse_categorical_crossentropy; got {units} "
+        f"unit(s), activation {activation!r}, loss {_shown_loss(model.loss)!r}. {_ALTERNATIVE}"
+    )
+
+
+def check_model(model: keras.Model) -> str:
+    """Check that :func:`fast_cv` trains ``model`` exactly as Keras's ``fit`` would; return its task.
+
+    Raises ``ValueError`` naming the first setting the engine would not honour (see :func:`fast_cv`
+    for the list), and what to do instead. Returns ``"binary"`` (a sigmoid unit) or ``"multiclass"``.
+    """
+    if not isinstance(model, keras.Sequential):
+        raise ValueError(f"fast_cv needs a keras.Sequential model, got {type(model).__name__}")
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError("fast_cv needs a compiled model: call model.compile(...) in the builder")
+    layers = _check_layers(model)
+    _check_compile(model)
+    _check_optimizer(model.optimizer)
+    return _output_task(model, layers[-1])
 
 
 class _StackedNetwork:
     """``n`` independent copies of a compiled Sequential Dense/Dropout model."""
 
     def __init__(self, model: keras.Model, n: int, seed: int):
-        if not isinstance(model, keras.Sequential):
-            raise ValueError(f"fast_cv needs a keras.Sequential model, got {type(model).__name__}")
-        if getattr(model, "optimizer", None) is None:
-            raise ValueError("fast_cv needs a compiled model: call model.compile(...) in the builder")
+        self.task = check_model(model)
         layer_seeds = iter(np.random.SeedSequence(seed).generate_state(4 * len(model.layers) * n))
         self.steps: list[tuple] = []
         self.variables: list[keras.Variable] = []
         dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-        if not dense:
-            raise ValueError("fast_cv needs at least one Dense layer")
         for layer in model.layers:
-            if isinstance(layer, keras.layers.InputLayer):
-                continue
             if isinstance(layer, keras.layers.Dropout):
-                if layer.noise_shape is not None:
-                    raise ValueError(f"layer '{layer.name}': Dropout with noise_shape is not supported")
                 self.steps.append(("dropout", float(layer.rate)))
             elif isinstance(layer, keras.layers.Dense):
                 self.steps.append(("dense", *self._stack_dense(layer, n, layer_seeds)))
-            else:
-                raise ValueError(
-                    f"fast_cv supports Dense and Dropout layers only, got {type(layer).__name__} "
-                    f"('{layer.name}'); evaluate such a model with utils.evaluation.reference_cv"
-                )
         self.n_features = int(dense[0].kernel.shape[0])
-        out = dense[-1]
-        self.n_outputs = int(out.units)
-        activation = keras.activations.serialize(out.activation)
-        activation = activation if isinstance(activation, str) else activation.get("config", activation)
-        loss = _loss_name(model.loss)
-        if self.n_outputs == 1 and "sigmoid" in str(activation) and loss in _BINARY_LOSSES:
-            self.task = "binary"
-        elif self.n_outputs > 1 and "softmax" in str(activation) and loss in _MULTICLASS_LOSSES:
-            self.task = "multiclass"
-        else:
-            raise ValueError(
-                "fast_cv supports a Dense(1, sigmoid) output with binary_crossentropy or a "
-                f"Dense(k, softmax) output with sparse_categorical_crossentropy; got {self.n_outputs} "
-                f"unit(s), activation {activation!r}, loss {loss!r}"
-            )
-        if type(model.optimizer) not in _ELEMENTWISE_OPTIMIZERS:
-            allowed = ", ".join(cls.__name__ for cls in _ELEMENTWISE_OPTIMIZERS)
-            raise ValueError(
-                f"fast_cv cannot train a model compiled with {type(model.optimizer).__name__}: it trains "
-                "all splits with one optimizer over stacked weights, which is exact only for optimizers "
-                f"that update every weight from its own gradient alone ({allowed}). Others would couple the "
-                "splits: Lamb, Adafactor and Muon normalise each update over a whole (stacked) variable, "
-                "LossScaleOptimizer skips every split's step when one split's gradient is not finite, and "
-                "a subclass may change the update. Evaluate this model with utils.evaluation.reference_cv, "
-                "or compile it with one of those optimizers"
-            )
-        config = model.optimizer.get_config()
-        for key in ("clipnorm", "global_clipnorm", "clipvalue"):
-            if config.get(key) is not None:
-                raise ValueError(f"fast_cv does not support optimizers with {key}")
-        if config.get("use_ema"):
-            raise ValueError("fast_cv does not support optimizers with use_ema")
-        self.optimizer = type(model.optimizer).from_config(config)
+        self.n_outputs = int(dense[-1].units)
+        self.optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
         self.optimizer.build(self.variables)
         self.seed_generator = keras.random.SeedGenerator(int(next(layer_seeds)))
 
     def _stack_dense(self, layer, n, layer_seeds):
-        if layer.kernel_regularizer or layer.bias_regularizer or layer.activity_regularizer:
-            raise ValueError(f"layer '{layer.name}': regularizers are not supported by fast_cv")
-        if layer.bias_constraint is not None or layer.lora_rank:
-            raise ValueError(f"layer '{layer.name}': bias constraints and LoRA are not supported")
         constraint = layer.kernel_constraint
-        if constraint is not None:
-            if not isinstance(constraint, keras.constraints.MaxNorm):
-                raise ValueError(
-                    f"layer '{layer.name}': only MaxNorm kernel constraints are supported, got "
-                    f"{type(constraint).__name__}"
-                )
-            axis = constraint.axis if isinstance(constraint.axis, int) else tuple(constraint.axis)
+        if constraint is not None:  # a MaxNorm on a non-negative axis (check_model); the stack adds axis 0
+            axis = constraint.axis
             shifted = axis + 1 if isinstance(axis, int) else tuple(a + 1 for a in axis)
-            if (isinstance(axis, int) and axis < 0) or (not isinstance(axis, int) and min(axis) < 0):
-                raise ValueError(f"layer '{layer.name}': MaxNorm with a negative axis is not supported")
             constraint = keras.constraints.MaxNorm(constraint.max_value, axis=shifted)
 
         def stacked(initializer, shape):
             config = initializer.get_config()
-            slices = []
-            for _ in range(n):
+            out = np.empty((n, *shape), "float32")  # filled slice by slice: no list of n copies
+            for k in range(n):
                 if "seed" in config:
                     config["seed"] = int(next(layer_seeds))
-                slices.append(np.asarray(type(initializer).from_config(config)(shape)))
-            return np.stack(slices).astype("float32")
+                out[k] = np.asarray(type(initializer).from_config(config)(shape))
+            return out
 
         shape = tuple(int(d) for d in layer.kernel.shape)
         kernel = keras.Variable(stacked(layer.kernel_initializer, shape), name=f"{layer.name}_kernel")
@@ -275,6 +432,7 @@ class _StackedNetwork:
             loss, hits = self.losses_and_hits(self.logits(x, training=True), y)
             per_copy = _weighted_mean(loss, weight)  # each copy's mean batch loss, as in Keras
             total = tf.reduce_sum(per_copy)  # d total / d slice k == d loss_k / d slice k
+            total = self.optimizer.scale_loss(total)  # loss_scale_factor, undone in apply, as in Keras's fit
         grads = tape.gradient(total, self.variables)
         self.optimizer.apply(grads, self.variables)  # also applies MaxNorm, as in Keras
         return per_copy * tf.reduce_sum(weight, -1), tf.reduce_sum(hits * weight, -1)
@@ -321,15 +479,21 @@ def _epoch_batches(rng, n_train, steps, batch_size):
     return index, weight
 
 
-def _train_group(build_fn, X, y, splits, *, epochs, batch_size, seed, on_epoch):
-    """Train one stack of splits that all have the same number of steps per epoch."""
-    n = len(splits)
-    net = _StackedNetwork(_build(build_fn), n, seed)
-    if net.n_features != X.shape[1]:
-        raise ValueError(f"the model expects {net.n_features} features, X has {X.shape[1]}")
-    n_classes = 2 if net.task == "binary" else net.n_outputs
+def _check_model_fits_data(model: keras.Model, X, y) -> None:
+    """Raise ``ValueError`` unless ``model`` is one the engine honours and takes ``X``'s features and ``y``'s labels."""
+    task = check_model(model)
+    n_features = int(model.inputs[0].shape[-1])
+    if n_features != X.shape[1]:
+        raise ValueError(f"the model expects {n_features} features, X has {X.shape[1]}")
+    n_classes = 2 if task == "binary" else int(model.layers[-1].units)
     if y.min() < 0 or y.max() >= n_classes:
         raise ValueError(f"labels must lie in 0..{n_classes - 1} for this model, got {y.min()}..{y.max()}")
+
+
+def _train_group(model, X, y, splits, *, epochs, batch_size, seed, on_epoch):
+    """Train one stack of splits, copies of ``model``, that all have the same number of steps per epoch."""
+    n = len(splits)
+    net = _StackedNetwork(model, n, seed)
 
     n_train = [len(train) for train, _ in splits]
     n_test = [len(test) for _, test in splits]
@@ -413,16 +577,50 @@ def fast_cv(
 ) -> CVResult:
     """Cross-validate the model that ``build_fn`` returns, all splits at once.
 
+    The model is trained as Keras's ``fit`` would train it, or not at all: every setting the engine
+    reads is either honoured (the stacked network's steps equal ``fit``'s, checked to 1e-5 in
+    ``tests/test_engine_settings.py``) or refused before training with a ``ValueError`` that names the
+    setting and the alternative, :func:`utils.evaluation.reference_cv` (Keras's own ``fit``).
+
+    Honoured:
+
+    * layers ``keras.Input(shape=(n_features,))``, ``Dense`` and ``Dropout`` (exactly these types);
+    * ``Dense``: ``units``, any ``activation``, ``use_bias`` (``True`` or ``False``), any
+      ``keras.initializers.Initializer`` for kernel and bias (each split draws its own weights), and a
+      ``MaxNorm`` kernel constraint (applied per unit and per split);
+    * ``Dropout``: ``rate`` (each split and example draws its own mask; the layer's ``seed`` is replaced
+      by ``seed`` below);
+    * output and loss: ``Dense(1, sigmoid)`` with binary cross-entropy or ``Dense(k, softmax)`` with
+      sparse categorical cross-entropy, given as a name (``"binary_crossentropy"``, ``"bce"``), as
+      Keras's function, or as the loss class with default settings; ``reduction`` may be any that
+      averages over the batch (``"sum_over_batch_size"``, ``"mean"``, ``"mean_with_sample_weight"``:
+      the same without sample weights);
+    * optimizers SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, Nadam, Lion, Adadelta and Ftrl with all
+      their settings, learning-rate schedules, ``weight_decay``, ``clipvalue``, ``loss_scale_factor``
+      and ``gradient_accumulation_steps``;
+    * ``compile``'s ``loss_weights`` of 1; ``metrics``, ``weighted_metrics``, ``run_eagerly``,
+      ``jit_compile`` and ``steps_per_execution`` change how ``fit`` runs, not what a step computes,
+      and are not used (the engine records loss and accuracy every epoch in one compiled graph).
+
+    Refused: any other layer type, including subclasses of ``Dense`` or ``Dropout`` (e.g.
+    ``SpatialDropout1D``, a Monte Carlo dropout layer); ``Dropout`` with ``noise_shape`` or after the
+    output layer; a dtype policy other than ``float32`` (e.g. ``mixed_bfloat16``, ``float64``);
+    ``trainable=False`` on the model or a layer; kernel, bias or activity regularizers; a bias
+    constraint, a kernel constraint other than ``MaxNorm`` (or a ``MaxNorm`` with a negative axis);
+    initializers that are plain functions; LoRA and quantized layers; an input of more than one
+    dimension; any other loss, activation of the output, ``from_logits``, ``label_smoothing``,
+    ``ignore_class``, a non-default loss ``axis`` or ``dtype``, ``reduction="sum"`` or ``None``;
+    ``loss_weights`` other than 1; other optimizers (Lamb, Adafactor, Muon, LossScaleOptimizer,
+    subclasses, ...), ``clipnorm``, ``global_clipnorm``, ``use_ema`` and
+    ``exclude_from_weight_decay``.
+
     Parameters
     ----------
     build_fn:
-        Zero-argument callable returning a compiled ``keras.Sequential`` of
-        ``Dense`` (optionally ``MaxNorm``-constrained) and ``Dropout`` layers
-        with a sigmoid or softmax output -- e.g. ``utils.models.baseline_model``
-        (the function, not ``baseline_model()``) or
-        ``functools.partial(build_mlp, hidden_dropout=0.5)``. The model starts
-        with ``keras.Input(shape=(n_features,))`` and is compiled with SGD,
-        Adam, AdamW, RMSprop, Adagrad, Adamax, Nadam, Lion, Adadelta or Ftrl.
+        Zero-argument callable returning a compiled ``keras.Sequential`` as above -- e.g.
+        ``utils.models.baseline_model`` (the function, not ``baseline_model()``) or
+        ``functools.partial(build_mlp, hidden_dropout=0.5)``. :func:`check_model` tells whether a
+        model is accepted.
     X, y:
         Features (unscaled; each training fold gets its own ``StandardScaler``)
         and integer class labels.
@@ -456,6 +654,8 @@ def fast_cv(
     batch_size = _check_int("batch_size", batch_size)
     seed = _check_int("seed", seed, minimum=0)
     splits = resolve_splits(cv, X, y, seed)  # a class too small for the folds is named before training
+    model = _build(build_fn)
+    _check_model_fits_data(model, X, y)  # every setting the engine would not honour, before training
 
     # Splits are stacked only when they take the same number of steps per epoch.
     groups: dict[int, list[int]] = {}
@@ -480,7 +680,7 @@ def fast_cv(
     with bar:
         for g, members in enumerate(groups.values()):
             group_history = _train_group(
-                build_fn,
+                model if g == 0 else _build(build_fn),
                 X,
                 y,
                 [splits[k] for k in members],
