@@ -22,7 +22,11 @@ single batched matrix product trains all of them in one step:
 * ``Dropout`` draws an independent mask for every split and example, inverted
   scaling as in Keras;
 * every other setting of the model is either honoured exactly or refused before
-  training, with a pointer to the reference recipe (the list is in :func:`fast_cv`).
+  training, with a pointer to the reference recipe (the list is in :func:`fast_cv`);
+* a stack whose estimated memory (:func:`estimate_memory`: weights, optimizer
+  state, data, a training step, an evaluation pass) exceeds ``memory_limit``
+  (1 GB by default, which keeps a chapter within Binder's 2 GB) is refused before
+  training, with the estimate in the message.
 
 Training and held-out metrics are recorded every epoch, so chapters draw
 learning curves without training again: the training loss and accuracy as
@@ -38,6 +42,7 @@ backend (threads here; Dask or Ray on a cluster) without other changes.
 from __future__ import annotations
 
 from utils.checks import check_int as _check_int
+from utils.checks import check_positive as _check_positive
 from utils.evaluation import resolve_splits
 from utils.results import CVResult, TrainingFailureWarning, collapsed_splits, constant_guess_loss
 from utils.seed import DEFAULT_SEED
@@ -47,6 +52,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import joblib
 import keras
@@ -561,6 +567,152 @@ def _train_group(model, X, y, splits, *, epochs, batch_size, seed, on_epoch):
     return history
 
 
+#: The default of ``memory_limit`` (GB): with TensorFlow's own 0.7-0.8 GB and a chapter's data and
+#: plots, a run of this size keeps a chapter within Binder's 2 GB per session.
+MEMORY_LIMIT_GB = 1.0
+
+#: Weight-sized temporary tensors an optimizer's update allocates for the largest stacked variable,
+#: besides one per slot, and two at least (set from the peak resident memory of real runs,
+#: ``python benchmarks/engine_memory.py --optimizers``).
+_UPDATE_TEMPORARIES = {
+    keras.optimizers.SGD: 1.0,
+    keras.optimizers.Adam: 1.5,
+    keras.optimizers.AdamW: 3.0,
+    keras.optimizers.RMSprop: 3.5,
+    keras.optimizers.Adagrad: 3.0,
+    keras.optimizers.Adamax: 3.0,
+    keras.optimizers.Nadam: 2.5,
+    keras.optimizers.Lion: 4.5,
+    keras.optimizers.Adadelta: 4.0,
+    keras.optimizers.Ftrl: 4.0,
+}
+
+
+class MemoryEstimate(NamedTuple):
+    """Bytes :func:`fast_cv` needs at its peak to train a stack of splits at once (:func:`estimate_memory`)."""
+
+    weights: int
+    optimizer_state: int
+    data: int
+    training_step: int
+    evaluation: int
+
+    @property
+    def total(self) -> int:
+        """The peak: what stays for the whole run, plus the larger of a training step and an evaluation."""
+        return self.weights + self.optimizer_state + self.data + max(self.training_step, self.evaluation)
+
+    def describe(self) -> str:
+        """``'about 1.52 GB (weights 0.37, optimizer state 0.37, ...)'``, in GB (10**9 bytes)."""
+        parts = (
+            ("weights", self.weights),
+            ("optimizer state", self.optimizer_state),
+            ("data", self.data),
+            ("a training step", self.training_step),
+            ("an evaluation pass", self.evaluation),
+        )
+        return (
+            f"about {self.total / 1e9:.2f} GB ("
+            + ", ".join(f"{name} {size / 1e9:.2f}" for name, size in parts)
+            + ")"
+        )
+
+
+def estimate_memory(
+    model: keras.Model, n_splits: int, n_train: int, n_test: int, batch_size: int
+) -> MemoryEstimate:
+    """Estimate the memory :func:`fast_cv` needs to train ``n_splits`` copies of ``model`` at once.
+
+    ``model`` is one the engine accepts (:func:`check_model`); ``n_train`` and ``n_test`` are the rows of
+    the largest training and test fold; ``batch_size`` is capped at ``n_train``, as in training.
+    Counted in float32 (4 bytes a number), for the whole stack:
+
+    - the weights, ``n_splits`` copies;
+    - the optimizer's state, measured by building the model's optimizer for one copy (SGD with
+      momentum keeps one number per weight, Adam two, ...);
+    - the data: every split's scaled training and test fold;
+    - a training step: the gradients (one per weight), the temporary tensors of the optimizer's update
+      (for the largest variable, one per slot plus a measured number per optimizer), and a batch's
+      activations forward and backward;
+    - an evaluation pass: every layer's outputs for every row of a training and a test fold.
+
+    A step ends before the evaluation starts, so :attr:`MemoryEstimate.total` counts the larger of the
+    last two. TensorFlow's own memory (about 0.7 GB) is not included. ``benchmarks/engine_memory.py``
+    compares the estimate with the measured peak of real runs, and ``tests/test_engine_memory.py``
+    checks one.
+    """
+    n_splits = _check_int("n_splits", n_splits)
+    n_train = _check_int("n_train", n_train)
+    n_test = _check_int("n_test", n_test)
+    batch_size = min(_check_int("batch_size", batch_size), n_train)
+    check_model(model)
+    variables = model.trainable_variables
+    per_copy = sum(int(np.prod(v.shape)) for v in variables)
+    largest = max(int(np.prod(v.shape)) for v in variables)
+    probe = type(model.optimizer).from_config(model.optimizer.get_config())
+    probe.build(variables)  # one copy's slots: small next to the stack being estimated
+    slots = sum(int(np.prod(v.shape)) for v in probe.variables) / per_copy
+    measured = _UPDATE_TEMPORARIES.get(type(model.optimizer), max(_UPDATE_TEMPORARIES.values()))
+    temporaries = max(2.0, measured + slots)  # plain SGD: 2 measured
+    n_features = int(model.inputs[0].shape[-1])
+    dense = n_features + sum(
+        int(layer.units) for layer in model.layers if isinstance(layer, keras.layers.Dense)
+    )
+    dropout = sum(
+        int(layer.output.shape[-1]) for layer in model.layers if isinstance(layer, keras.layers.Dropout)
+    )
+    stack = 4 * n_splits  # bytes of one float32 number in every copy
+    return MemoryEstimate(
+        weights=stack * per_copy,
+        optimizer_state=round(stack * per_copy * slots),
+        data=stack * (n_train + n_test) * (n_features + 2),
+        training_step=round(stack * (per_copy + temporaries * largest + batch_size * (2 * dense + dropout))),
+        evaluation=round(1.5 * stack * (n_train + n_test) * dense),
+    )
+
+
+def _step_groups(splits, batch_size: int) -> list[list[int]]:
+    """The splits, by index, grouped by steps per epoch: each group is trained as one stack."""
+    groups: dict[int, list[int]] = {}
+    for k, (train, _) in enumerate(splits):
+        groups.setdefault(math.ceil(len(train) / batch_size), []).append(k)
+    return list(groups.values())
+
+
+def _run_estimate(model: keras.Model, splits, batch_size: int) -> MemoryEstimate:
+    """The memory of the largest stack :func:`fast_cv` trains for ``splits`` (the stacks train one after another)."""
+    return estimate_memory(
+        model,
+        max(len(group) for group in _step_groups(splits, batch_size)),
+        max(len(train) for train, _ in splits),
+        max(len(test) for _, test in splits),
+        batch_size,
+    )
+
+
+def _memory_limit_bytes(memory_limit) -> float:
+    """``memory_limit`` (GB, or ``None`` for no limit) in bytes; ``ValueError`` for anything else."""
+    if memory_limit is None:
+        return math.inf
+    try:
+        return _check_positive("memory_limit", memory_limit) * 1e9
+    except ValueError:
+        raise ValueError(
+            f"memory_limit must be a positive number of GB (or None for no limit), got {memory_limit!r}"
+        ) from None
+
+
+def _refuse_above_limit(what: str, estimate: str, needed: float, memory_limit, advice: str = "") -> None:
+    """Raise ``ValueError`` when ``needed`` bytes exceed ``memory_limit`` GB, with the estimate and what to do."""
+    if needed > _memory_limit_bytes(memory_limit):
+        raise ValueError(
+            f"{what} would need {estimate}, more than memory_limit={memory_limit:g} GB (the default, "
+            f"{MEMORY_LIMIT_GB:g} GB, keeps a chapter within Binder's 2 GB, TensorFlow's own 0.7 GB "
+            f"included). {advice}Use narrower or fewer layers, fewer splits (cv) or a smaller batch_size; "
+            "or, on a machine with the memory, pass a larger memory_limit (in GB), or memory_limit=None"
+        )
+
+
 def fast_cv(
     build_fn: Callable[[], keras.Model],
     X,
@@ -574,6 +726,7 @@ def fast_cv(
     progress: bool = True,
     on_epoch: Callable[[], None] | None = None,
     warn: bool = True,
+    memory_limit: float | None = MEMORY_LIMIT_GB,
 ) -> CVResult:
     """Cross-validate the model that ``build_fn`` returns, all splits at once.
 
@@ -641,6 +794,10 @@ def fast_cv(
     warn:
         Issue a :class:`utils.results.TrainingFailureWarning` when splits
         diverged or collapsed.
+    memory_limit:
+        Refuse, before training, a run whose :func:`estimate_memory` exceeds
+        this many GB (10**9 bytes); the default, :data:`MEMORY_LIMIT_GB`,
+        keeps a chapter within Binder's 2 GB. ``None``: no limit.
 
     Returns
     -------
@@ -653,14 +810,18 @@ def fast_cv(
     epochs = _check_int("epochs", epochs)
     batch_size = _check_int("batch_size", batch_size)
     seed = _check_int("seed", seed, minimum=0)
+    _memory_limit_bytes(memory_limit)
     splits = resolve_splits(cv, X, y, seed)  # a class too small for the folds is named before training
     model = _build(build_fn)
     _check_model_fits_data(model, X, y)  # every setting the engine would not honour, before training
-
-    # Splits are stacked only when they take the same number of steps per epoch.
-    groups: dict[int, list[int]] = {}
-    for k, (train, _) in enumerate(splits):
-        groups.setdefault(math.ceil(len(train) / batch_size), []).append(k)
+    estimate = _run_estimate(model, splits, batch_size)
+    _refuse_above_limit(
+        f"fast_cv, training {len(splits)} splits of this model at once,",
+        estimate.describe(),
+        estimate.total,
+        memory_limit,
+    )
+    groups = _step_groups(splits, batch_size)  # a stack per number of steps per epoch
 
     start = time.perf_counter()
     bar = tqdm(
@@ -678,7 +839,7 @@ def fast_cv(
             on_epoch()
 
     with bar:
-        for g, members in enumerate(groups.values()):
+        for g, members in enumerate(groups):
             group_history = _train_group(
                 model if g == 0 else _build(build_fn),
                 X,
@@ -718,6 +879,7 @@ def run_sweep(
     seed: int = DEFAULT_SEED,
     n_jobs: int = -1,
     progress: bool = True,
+    memory_limit: float | None = MEMORY_LIMIT_GB,
 ) -> dict[str, CVResult]:
     """Run :func:`fast_cv` for every ``{label: build_fn}`` in ``configs``.
 
@@ -732,6 +894,12 @@ def run_sweep(
     A configuration some of whose splits diverged or collapsed is named in one
     :class:`utils.results.TrainingFailureWarning`.
 
+    Before any training, every configuration is checked as :func:`fast_cv` checks it, and in this
+    process (threads) the configurations that may train at the same time must fit within
+    ``memory_limit`` GB together: the sum of the largest ``n_jobs`` estimates
+    (:func:`estimate_memory`). ``n_jobs=1`` trains one at a time. With a distributed backend each
+    job is checked on its worker.
+
     Returns
     -------
     dict
@@ -743,9 +911,11 @@ def run_sweep(
         _check_build_fn(fn, f"configs[{name!r}]")
     epochs = _check_int("epochs", epochs)
     n_jobs = n_jobs if n_jobs == -1 else _check_int("n_jobs", n_jobs)
-    settings = dict(cv=cv, epochs=epochs, batch_size=batch_size, seed=seed)
+    settings = dict(cv=cv, epochs=epochs, batch_size=batch_size, seed=seed, memory_limit=memory_limit)
     backend, _ = joblib.parallel.get_active_backend(prefer="threads")
     in_process = isinstance(backend, (joblib.parallel.ThreadingBackend, joblib.parallel.SequentialBackend))
+    if in_process:
+        _check_sweep_memory(configs, X, y, n_jobs=n_jobs, **settings)
     bar = tqdm(total=epochs * len(configs), desc="sweep", disable=not progress, mininterval=0.5)
     lock = threading.Lock()
 
@@ -771,6 +941,31 @@ def run_sweep(
             stacklevel=2,
         )
     return {name: results[name] for name in configs}
+
+
+def _check_sweep_memory(configs, X, y, *, n_jobs, cv, epochs, batch_size, seed, memory_limit) -> None:
+    """Check every configuration as fast_cv would, and that the ones trained at once fit ``memory_limit``."""
+    X, y = _check_data(X, y)
+    batch_size = _check_int("batch_size", batch_size)
+    _memory_limit_bytes(memory_limit)
+    splits = resolve_splits(cv, X, y, _check_int("seed", seed, minimum=0))
+    estimates = {}
+    for name, build_fn in configs.items():
+        model = _build(build_fn)
+        _check_model_fits_data(model, X, y)
+        estimates[name] = _run_estimate(model, splits, batch_size)
+    at_once = min(joblib.effective_n_jobs(n_jobs), len(configs))
+    largest = sorted(estimates, key=lambda name: estimates[name].total, reverse=True)[:at_once]
+    needed = sum(estimates[name].total for name in largest)
+    if at_once == 1:
+        what, shown, advice = f"run_sweep, training {largest[0]!r},", estimates[largest[0]].describe(), ""
+    else:
+        what = f"run_sweep, training up to {at_once} configurations at once (n_jobs={n_jobs}),"
+        shown = f"about {needed / 1e9:.2f} GB for " + " and ".join(
+            f"{name!r} ({estimates[name].total / 1e9:.2f} GB)" for name in largest
+        )
+        advice = "Pass n_jobs=1 to train one configuration at a time. "
+    _refuse_above_limit(what, shown, needed, memory_limit, advice)
 
 
 def _sweep_job(name, build_fn, X, y, settings, on_epoch):
