@@ -152,6 +152,9 @@ def test_subsampled_kfold_names_a_sample_it_cannot_draw(n_splits, train_size, y,
 
 
 def test_subsampled_kfold_checks_every_split_before_yielding_one():
-    splits = SubsampledStratifiedKFold(2, 10).split(None, labels((30, 2)))
-    with pytest.raises(ValueError):
-        next(splits)  # not after some splits have been used
+    # 11 rows in 2 folds: training folds of 5 and 6 rows. train_size=5 is the whole first fold, but a
+    # stratified 5 of the second's 6 rows would leave 1 row out for 2 classes: refused before the
+    # first split is used, not after.
+    splits = SubsampledStratifiedKFold(2, 5).split(None, labels((6, 5)))
+    with pytest.raises(ValueError, match=r"train_size=5: .* a 6-row training fold"):
+        next(splits)
