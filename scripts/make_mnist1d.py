@@ -133,12 +133,14 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the file to write or check (default: {OUTPUT.relative_to(ROOT)})",
     )
     args = parser.parse_args(argv)
+    if args.file.is_dir():  # checked before the (slow) generation
+        parser.error(f"--file {args.file} is a directory; give the path of the .npz file, e.g. {OUTPUT}")
 
-    expected = expected_bytes()
     if args.check:
         if not args.file.is_file():
             print(f"{args.file}: missing (run python scripts/make_mnist1d.py)", file=sys.stderr)
             return 1
+        expected = expected_bytes()
         actual = args.file.read_bytes()
         if actual != expected:
             print(
@@ -150,8 +152,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.file}: OK, sha256 {sha256(expected)} ({len(expected)} bytes)")
         return 0
 
-    args.file.parent.mkdir(parents=True, exist_ok=True)
-    args.file.write_bytes(expected)
+    expected = expected_bytes()
+    try:
+        args.file.parent.mkdir(parents=True, exist_ok=True)
+        args.file.write_bytes(expected)
+    except OSError as error:  # e.g. a parent that is a file, or no permission
+        print(f"{args.file}: cannot write the file: {error.strerror or error}", file=sys.stderr)
+        return 1
     print(f"wrote {args.file} ({len(expected)} bytes)")
     print(f"sha256 {sha256(expected)}")
     return 0

@@ -52,6 +52,17 @@ if "google.colab" in sys.modules:
 _GITHUB_URL = re.compile(r"^https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
+def check_github_url(url: str) -> str:
+    """Return ``url`` unless it is not ``https://github.com/OWNER/REPO``; raise ``ValueError`` saying so.
+
+    Both ways of setting the URL (the command line, and ``--sync`` from ``_config.yml``) go through
+    this one check: Colab opens notebooks from GitHub only, and the Colab cell clones this URL.
+    """
+    if not isinstance(url, str) or not _GITHUB_URL.match(url):
+        raise ValueError(f"expected https://github.com/OWNER/REPO (Colab opens GitHub only), got {url!r}")
+    return url
+
+
 def colab_cell_source(url: str) -> str:
     """The Colab cell's source for a repository URL."""
     return COLAB_CELL_TEMPLATE.replace("{url}", url)
@@ -86,6 +97,11 @@ def write_repository_url(url: str, config: Path = CONFIG) -> None:
     raise SystemExit(f"{config}: could not find the url: line of the repository: block")
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository root when it lies inside it, else as given."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def first_code_cell(nb):
     """The first code cell of a notebook, or None."""
     return next((cell for cell in nb.cells if cell.cell_type == "code"), None)
@@ -102,7 +118,7 @@ def sync_notebooks(url: str, chapters: Path = CHAPTERS) -> list[Path]:
         cell = first_code_cell(nb)
         if cell is None or not cell.source.lstrip().startswith("# Colab only"):
             print(
-                f"SKIPPED {path.relative_to(ROOT)}: its first code cell is not the Colab cell",
+                f"SKIPPED {_shown(path)}: its first code cell is not the Colab cell",
                 file=sys.stderr,
             )
             continue
@@ -122,17 +138,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.sync:
-        url = read_repository_url()
+        url = read_repository_url(CONFIG)
+        try:
+            check_github_url(url)
+        except ValueError as error:
+            parser.error(
+                f"{CONFIG.name}: repository.url: {error}; nothing was changed. Set it with "
+                "python scripts/set_repository_url.py https://github.com/OWNER/REPO"
+            )
     else:
         url = args.url.rstrip("/")
         if url.endswith(".git"):
             url = url[:-4]
-        if not _GITHUB_URL.match(url):
-            parser.error(f"expected https://github.com/OWNER/REPO (Colab opens GitHub only), got {url!r}")
-        write_repository_url(url)
+        try:
+            check_github_url(url)
+        except ValueError as error:
+            parser.error(str(error))
+        write_repository_url(url, CONFIG)
         print(f"_config.yml: repository.url = {url}")
-    for path in sync_notebooks(url):
-        print(f"updated the Colab cell of {path.relative_to(ROOT)}")
+    for path in sync_notebooks(url, CHAPTERS):
+        print(f"updated the Colab cell of {_shown(path)}")
     print("Done. Rebuild the book; check with: pytest tests/test_publishing.py")
     return 0
 

@@ -6,16 +6,18 @@ from utils.data import (
     MNIST1D_SHA256,
     SONAR_PATH,
     SONAR_SHA256,
+    CSVDataError,
     DataFileError,
     MNIST1DDataError,
     SonarDataError,
+    load_csv,
     load_mnist1d,
     load_sonar,
 )
 
-import functools
 import hashlib
 import importlib.util
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -136,6 +138,19 @@ def test_binary_garbage(tmp_path):
 def test_bad_checksum_argument():
     with pytest.raises(ValueError, match="sha256 must be a 64-character"):
         load_sonar(sha256="abc")
+
+
+@pytest.mark.parametrize("loader", [load_sonar, load_mnist1d], ids=["sonar", "mnist1d"])
+@pytest.mark.parametrize("bad", ["z" * 64, SONAR_SHA256[:-1] + " ", "0x" + SONAR_SHA256[:62]])
+def test_a_checksum_that_is_not_hex_is_named_as_the_arguments_mistake(loader, bad):
+    # issue 16, item 5: 64 characters that are not hex digits used to be reported as an edited file
+    with pytest.raises(ValueError, match=r"sha256 must be a 64-character hex string") as error:
+        loader(sha256=bad)
+    assert not isinstance(error.value, DataFileError), "the file is fine; the argument is not"
+
+
+def test_an_upper_case_checksum_is_accepted():
+    assert load_sonar(sha256=SONAR_SHA256.upper()).X.shape == (208, 60)
 
 
 def test_directory_is_named_as_such(tmp_path):
@@ -381,6 +396,23 @@ def test_mnist1d_generator_check_fails_on_another_file(make_mnist1d, tmp_path, c
     assert make_mnist1d.main(["--check", "--file", str(tmp_path / "none.npz")]) == 1
 
 
+@pytest.mark.parametrize("check", [[], ["--check"]], ids=["write", "check"])
+def test_mnist1d_generator_names_a_directory_given_as_the_file(make_mnist1d, tmp_path, capsys, check):
+    # issue 16, item 7: writing ended in a raw IsADirectoryError traceback, --check said "missing"
+    with pytest.raises(SystemExit) as exit_info:
+        make_mnist1d.main([*check, "--file", str(tmp_path)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"--file {tmp_path} is a directory; give the path of the .npz file" in err
+    assert "missing" not in err and list(tmp_path.iterdir()) == []
+
+
+def test_mnist1d_generator_reports_a_file_it_cannot_write(make_mnist1d, tmp_path, capsys):
+    (tmp_path / "plain").write_text("a file, not a folder")
+    assert make_mnist1d.main(["--file", str(tmp_path / "plain" / "mnist1d.npz")]) == 1
+    assert "cannot write the file" in capsys.readouterr().err
+
+
 def test_mnist1d_generator_output_is_byte_stable(make_mnist1d, tmp_path, mnist_arrays):
     # Same arrays, same bytes: nothing time- or platform-dependent goes into the archive.
     first = make_mnist1d.npz_bytes(mnist_arrays)
@@ -395,22 +427,138 @@ def test_mnist1d_generator_output_is_byte_stable(make_mnist1d, tmp_path, mnist_a
 # Your own data (README, "Evaluating your own data")
 
 
-def test_own_csv_data_runs_through_fast_cv(tmp_path):
-    from utils.engine import fast_cv
-    from utils.models import build_mlp
+def readme_recipe() -> str:
+    """The Python block of the README's "Evaluating your own data" section."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Evaluating your own data", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    return block
 
+
+def test_own_csv_data_runs_through_fast_cv(tmp_path, monkeypatch, capsys):
+    # The README's recipe, run as written on a small CSV file of three classes.
     rng = np.random.default_rng(0)
     y = np.repeat(np.arange(3), [14, 13, 13])
     X = rng.normal(size=(40, 5)) * 3 + 10 * y[:, None]  # unscaled on purpose: fast_cv scales per fold
-    path = tmp_path / "mine.csv"
-    np.savetxt(path, np.column_stack([X, y]), delimiter=",", fmt="%.6f")
-
-    table = np.loadtxt(path, delimiter=",")
-    X_own, y_own = table[:, :-1], table[:, -1].astype(np.int64)
-    assert X_own.shape == (40, 5) and set(y_own.tolist()) == {0, 1, 2}
-
-    build = functools.partial(build_mlp, (8,), n_features=X_own.shape[1], n_classes=3)
-    result = fast_cv(build, X_own, y_own, cv=3, epochs=2, progress=False, warn=False)
-    assert len(result.scores) == 3 and all(0.0 <= s <= 1.0 for s in result.scores)
+    np.savetxt(tmp_path / "mine.csv", np.column_stack([X, y]), delimiter=",", fmt="%.6f")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(readme_recipe(), "README.md", "exec"), namespace)
+    data, result = namespace["data"], namespace["result"]
+    np.testing.assert_allclose(data.X, X, atol=1e-6)
+    assert data.classes == [0, 1, 2] and data.class_counts == {0: 14, 1: 13, 2: 13}
+    assert len(result.scores) == 5 and all(0.0 <= s <= 1.0 for s in result.scores)
     assert sorted(np.concatenate(result.test_indices).tolist()) == list(range(40))
-    assert result.history["val_accuracy"].shape == (3, 2)
+    out = capsys.readouterr().out
+    assert "40 rows, 5 features, 3 classes: 0 (code 0) 14 rows, 1 (code 1) 13 rows, 2 (code 2) 13 rows" in out
+    assert str((5, 100)) in out  # the shapes the recipe's comment promises
+
+
+# --- load_csv: a reader's own CSV file (issue 16, item 3) ------------------------------------------
+
+
+def write_csv(tmp_path, text, name="mine.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_load_csv_reads_named_classes_by_column_name(tmp_path):
+    path = write_csv(
+        tmp_path, "kind,width,height\nrock,1.5,2\nmine,0.5,3\n\nrock,2,1e-3\nmine,4,-1\nrock,0,0\n\n"
+    )
+    data = load_csv(path, label_column="kind", header=True)
+    np.testing.assert_array_equal(data.X, [[1.5, 2], [0.5, 3], [2, 1e-3], [4, -1], [0, 0]])
+    assert data.X.dtype == np.float64 and data.y.dtype == np.int64
+    assert data.classes == ["mine", "rock"] and data.y.tolist() == [1, 0, 1, 0, 1]
+    assert data.class_counts == {"mine": 2, "rock": 3} and data.feature_names == ["width", "height"]
+    assert data.describe() == "5 rows, 2 features, 2 classes: 'mine' (code 0) 2 rows, 'rock' (code 1) 3 rows"
+
+
+def test_load_csv_reads_whole_number_classes_by_column_number(tmp_path):
+    path = write_csv(tmp_path, "2,0.1,0.2\n0.0,0.3,0.4\n2.0,0.5,0.6\n-1,0.7,0.8\n")
+    data = load_csv(path, label_column=0)
+    assert data.classes == [-1, 0, 2] and all(type(c) is int for c in data.classes)
+    assert data.y.tolist() == [2, 1, 2, 0] and data.feature_names == ["column_2", "column_3"]
+    np.testing.assert_array_equal(load_csv(path, label_column=-3).y, data.y)  # -3: the first of 3
+
+
+@pytest.mark.parametrize("missing", ["", "NaN", "nan", "NA", "?", "null", " None "])
+def test_load_csv_refuses_a_missing_label_naming_the_line(tmp_path, missing):
+    # The README's old recipe turned a NaN label into -9223372036854775808.
+    path = write_csv(tmp_path, f"0.1,0.2,1\n0.3,0.4,0\n0.5,0.6,{missing}\n0.7,0.8,1\n")
+    with pytest.raises(
+        CSVDataError, match=rf"mine.csv: line 3: the label is missing \({re.escape(repr(missing.strip()))}\)"
+    ):
+        load_csv(path, label_column=-1)
+
+
+def test_load_csv_refuses_a_continuous_label_column(tmp_path):
+    # The README's old recipe cast values 0-3 to 3 classes and trained on them.
+    rng = np.random.default_rng(0)
+    table = np.column_stack([rng.normal(size=(20, 3)), rng.uniform(0, 3, size=20)])
+    path = tmp_path / "mine.csv"
+    np.savetxt(path, table, delimiter=",")
+    with pytest.raises(CSVDataError, match=r"line 1: the label '.*' is not a whole number.*label_column"):
+        load_csv(path, label_column=-1)
+
+
+@pytest.mark.parametrize(
+    "text, kwargs, message",
+    [
+        (
+            "a,b,c\n1,2,0\n3,4,1\n",
+            {},
+            r"line 1, column 1 \(column_1\): 'a' is not a number \(if the first line names the columns, pass header=True\)",
+        ),
+        ("1,2,0\n3,x,1\n", {}, r"line 2, column 2 \(column_2\): 'x' is not a number$"),
+        ("1,2,0\n3,nan,1\n", {}, r"line 2, column 2 \(column_2\): 'nan' is not a finite number"),
+        ("1,,0\n3,4,1\n", {}, r"line 1, column 2 \(column_2\): '' is not a number"),
+        ("1,2,0\n3,4\n", {}, r"line 2 has 2 columns, but line 1 has 3"),
+        ("w,h,kind\n1,2,0\n3,4,5,1\n", dict(header=True), r"line 3 has 4 columns, but the header has 3"),
+        ("1;2;0\n3;4;1\n", {}, r"line 1 has 1 column; .*is the delimiter ',' right"),
+        ("1,2,0\n3,4,0\n", {}, r"every row has the label 0: classification needs two or more classes"),
+        ("\n\n", {}, "no rows of data"),
+        ("w,h,kind\n", dict(header=True), "no rows of data"),
+    ],
+)
+def test_load_csv_names_the_line_and_column_of_a_problem(tmp_path, text, kwargs, message):
+    with pytest.raises(CSVDataError, match=message):
+        load_csv(write_csv(tmp_path, text), label_column=-1, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            dict(label_column=3),
+            r"label_column must be a column number from -3 to 2 \(this file has 3 columns",
+        ),
+        (dict(label_column=True), r"label_column must be a column number"),
+        (dict(label_column=1.0), r"label_column must be a column number"),
+        (dict(label_column="kind"), r"label_column='kind' is a column name, but header=False"),
+        (dict(label_column="kind", header=True), r"label_column='kind' is not in the header"),
+        (dict(label_column=-1, header="yes"), r"header must be True or False"),
+        (dict(label_column=-1, delimiter=", "), r"delimiter must be a single character"),
+    ],
+)
+def test_load_csv_refuses_bad_settings(tmp_path, kwargs, message):
+    path = write_csv(tmp_path, "w,h,class\n1,2,0\n3,4,1\n")
+    with pytest.raises(ValueError, match=message):
+        load_csv(path, **kwargs)
+
+
+def test_load_csv_names_a_missing_file_or_a_directory(tmp_path):
+    with pytest.raises(FileNotFoundError, match="CSV data file not found"):
+        load_csv(tmp_path / "nope.csv", label_column=-1)
+    with pytest.raises(IsADirectoryError, match="directory, not a file"):
+        load_csv(tmp_path, label_column=-1)
+    with pytest.raises(ValueError, match="path must be the CSV file's path"):
+        load_csv(None, label_column=-1)
+
+
+def test_load_csv_reads_the_shipped_sonar_file_as_load_sonar_does(sonar):
+    data = load_csv(SONAR_PATH, label_column=-1)
+    np.testing.assert_allclose(data.X, sonar.X, rtol=1e-6)
+    assert data.classes == ["M", "R"] and data.class_counts == {"M": 111, "R": 97}
+    np.testing.assert_array_equal(data.y, 1 - sonar.y)  # sorted names: M is code 0 here, 1 in load_sonar

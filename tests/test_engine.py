@@ -446,3 +446,40 @@ def test_integer_cv_folds_follow_the_seed(sonar):
         want = StratifiedKFold(4, shuffle=True, random_state=seed).split(sonar.X, sonar.y)
         for got, (_, test) in zip(result.test_indices, want):
             np.testing.assert_array_equal(got, test)
+
+
+# --- Too few rows of a class, named before any training (issue 16, item 2) -------------------------
+
+
+@pytest.mark.parametrize(
+    "n_mines, cv, message",
+    [
+        (
+            1,
+            2,
+            r"class 1 has only 1 row \(of 208 in y\), but stratified 2-fold cross-validation needs at least 2",
+        ),
+        (
+            3,
+            5,
+            r"class 1 has only 3 rows \(of 208 in y\), but stratified 5-fold cross-validation needs at least 5",
+        ),
+        (0, 5, r"y holds a single class 0 \(208 rows\)"),
+    ],
+)
+def test_a_class_too_small_for_the_folds_is_named_before_training(sonar, monkeypatch, n_mines, cv, message):
+    # On 5d230b1 one row failed only after every epoch, about "constant_loss"; three rows trained.
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking the classes")
+
+    monkeypatch.setattr(engine, "_train_group", no_training)
+    y = np.zeros_like(sonar.y)
+    y[:n_mines] = 1
+    with pytest.raises(ValueError, match=message):
+        fast_cv(SMALL, sonar.X, y, cv=cv, epochs=1, progress=False)
+
+
+def test_a_splitter_that_trains_on_one_class_is_named_before_training(sonar, monkeypatch):
+    monkeypatch.setattr(engine, "_train_group", None)  # any training attempt would fail differently
+    with pytest.raises(ValueError, match="split 0's training fold holds only class 1 .*StratifiedKFold"):
+        fast_cv(SMALL, sonar.X, sonar.y, cv=KFold(2), epochs=1, progress=False)

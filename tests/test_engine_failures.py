@@ -2,7 +2,8 @@
 
 Issue 11, points 1, 2 and 4: splits that diverged or collapsed are flagged and named in a warning;
 ``train_eval_*`` is the training fold as ``model.evaluate`` sees it (dropout off); a batch larger
-than the training fold costs no memory and changes nothing.
+than the training fold costs no memory and changes nothing. Issue 16: the flags look at the last
+epoch, and at the loss with dropout off.
 """
 
 import utils.engine as engine
@@ -60,6 +61,65 @@ def test_a_collapsing_run_is_flagged_and_warned_about(sonar):
     assert np.all(np.isfinite(result.history["loss"]))
     # What "collapsed" means: the training fold's loss is that of a constant guess (about ln 2 here).
     np.testing.assert_allclose(result.history["train_eval_loss"][:, -1], np.log(2), rtol=0.01)
+
+
+# --- The flags look at the right numbers (issue 16, "tests that do not yet catch real bugs") -------
+
+
+def test_a_run_that_diverges_in_its_only_epoch_is_flagged(sonar):
+    # A divergence check that skipped the last epoch passed every other test: with epochs=1 it flagged
+    # nothing although the loss was NaN.
+    with pytest.warns(TrainingFailureWarning, match=r"\d of 5 splits diverged"):
+        result = fast_cv(EXPLODING, sonar.X, sonar.y, cv=5, epochs=1, progress=False)
+    last = result.history["loss"][:, -1]
+    assert not np.isfinite(last).all(), "the test needs a split whose loss is not finite"
+    assert result.diverged.tolist() == (~np.isfinite(last)).tolist()
+
+
+def separable(n=100):
+    """One feature whose sign is the class (after scaling as well): a network can be exactly right."""
+    y = np.repeat([0, 1], n // 2)
+    x = np.where(y == 1, 1.0, -1.0) + np.random.default_rng(0).uniform(-0.1, 0.1, n)
+    return x[:, None], y
+
+
+def right_but_nearly_always_dropped():
+    """Input dropout 0.999 in front of a unit that is right from the start (weight 10, bias 0).
+
+    With dropout off (evaluate, predict) it classifies every row correctly, with a loss near 0. With
+    dropout on, the input is dropped for 99.9% of the rows, the unit sees 0 and predicts 0.5: the loss
+    that fit reports is about ln 2, a constant guess's. Training keeps it so: a dropped row gives the
+    weight no gradient and, the classes being balanced, the bias none either; a kept one, scaled by
+    1000, is predicted correctly with certainty.
+    """
+    model = keras.Sequential(
+        [
+            keras.Input((1,)),
+            keras.layers.Dropout(0.999),
+            keras.layers.Dense(
+                1,
+                activation="sigmoid",
+                kernel_initializer=keras.initializers.Constant(10.0),
+                bias_initializer="zeros",
+            ),
+        ]
+    )
+    model.compile(keras.optimizers.SGD(0.01), "binary_crossentropy")
+    return model
+
+
+def test_a_healthy_run_at_high_dropout_is_not_flagged_as_collapsed():
+    # Collapse judged on the training loss fit reports (dropout on) would flag this run, which predicts
+    # its training fold perfectly with dropout off; the flag must follow the dropout-off loss.
+    X, y = separable()
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        result = fast_cv(right_but_nearly_always_dropped, X, y, cv=5, epochs=5, progress=False)
+    h, ln2 = result.history, np.log(2)
+    assert np.all(h["loss"][:, -1] > 0.95 * ln2), "dropout on, the loss must look like a constant guess's"
+    assert np.all(h["train_eval_loss"][:, -1] < 0.01 * ln2), "dropout off, the network must be right"
+    assert result.scores.tolist() == [1.0] * 5
+    assert result.collapsed.tolist() == [False] * 5 and failure_warnings(record) == []
 
 
 def test_a_healthy_run_flags_nothing_and_warns_nothing(sonar):
@@ -129,20 +189,20 @@ def test_a_batch_larger_than_the_training_fold_is_one_full_batch(sonar):
 
 
 PEAK_MEMORY = """
-import resource
 import utils
 from utils.engine import fast_cv
 from utils.models import baseline_model
 X, y = utils.load_sonar()[:2]
 fast_cv(baseline_model, X, y, cv=10, epochs=3, batch_size=10**6, progress=False, warn=False)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+print(next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")).split()[1])  # KiB
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss is in KiB on Linux")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status (Linux)")
 def test_a_huge_batch_size_costs_no_memory():
     # Padding every batch to batch_size rows took about 9 GB here; capped at the fold, about 0.8 GB
-    # (most of it TensorFlow itself).
+    # (most of it TensorFlow itself). VmHWM, not ru_maxrss: ru_maxrss survives exec, so a child of a
+    # large pytest process would start at its parent's peak.
     out = subprocess.run([sys.executable, "-c", PEAK_MEMORY], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     peak_gb = int(out.stdout.split()[-1]) / 2**20

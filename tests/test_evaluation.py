@@ -1,13 +1,22 @@
 """utils.evaluation: the scikeras recipe is stratified and shuffled, whatever cv the caller passes."""
 
-from utils.evaluation import KerasClassifier, make_reference_pipeline, reference_cv, resolve_cv
+import utils.evaluation as evaluation
+from utils.evaluation import (
+    KerasClassifier,
+    check_class_counts,
+    check_training_folds,
+    make_reference_pipeline,
+    reference_cv,
+    resolve_cv,
+    resolve_splits,
+)
 from utils.models import build_mlp
 from utils.results import TrainingFailureWarning
 
 import numpy as np
 import pytest
 from sklearn.base import is_classifier
-from sklearn.model_selection import KFold, StratifiedKFold, check_cv
+from sklearn.model_selection import KFold, RepeatedStratifiedKFold, StratifiedKFold, check_cv
 
 
 def tiny_model():
@@ -124,3 +133,63 @@ def test_reference_cv_is_silent_by_default(sonar, capsys):
 def test_reference_cv_rejects_a_bad_verbose(sonar, bad):
     with pytest.raises(ValueError, match="verbose must be an integer >= 0"):
         reference_cv(tiny_model, sonar.X, sonar.y, epochs=1, verbose=bad)
+
+
+# --- Too few rows of a class, named before any training (issue 16, item 2) -------------------------
+
+
+def test_check_class_counts_names_each_short_class_with_its_rows():
+    y = np.array([0] * 20 + [1] * 3 + [2] * 1)
+    with pytest.raises(
+        ValueError,
+        match=r"^class 1 has only 3 rows and class 2 has only 1 row \(of 24 in y\), but stratified 5-fold "
+        r"cross-validation needs at least 5 rows of every class",
+    ):
+        check_class_counts(y, 5)
+    with pytest.raises(ValueError, match=r"class 'M' has only 1 row \(of 11 in y\).*stratified 2-fold"):
+        check_class_counts(np.array(["R"] * 10 + ["M"]), 2)
+    with pytest.raises(ValueError, match=r"y holds a single class 0 \(5 rows\): classification needs two"):
+        check_class_counts(np.zeros(5, int), 2)
+    check_class_counts(np.array([0] * 5 + [1] * 5), 5)  # exactly enough
+
+
+def test_check_training_folds_names_a_split_that_trains_on_one_class():
+    y = np.array([0] * 6 + [1] * 6)  # sorted by label, like Sonar
+    unshuffled = list(KFold(2).split(np.zeros((12, 1))))
+    with pytest.raises(
+        ValueError, match=r"split 0's training fold holds only class 1 \(6 rows\).*StratifiedKFold"
+    ):
+        check_training_folds(y, unshuffled)
+    check_training_folds(y, list(StratifiedKFold(2).split(np.zeros((12, 1)), y)))
+
+
+def test_resolve_splits_checks_stratified_splitters_per_pass(sonar):
+    splits = resolve_splits(5, sonar.X, sonar.y, seed=3)
+    for (train, test), (want_train, want_test) in zip(
+        splits, StratifiedKFold(5, shuffle=True, random_state=3).split(sonar.X, sonar.y)
+    ):
+        np.testing.assert_array_equal(train, want_train)
+        np.testing.assert_array_equal(test, want_test)
+    y = np.array([0] * 20 + [1] * 4)
+    X = np.zeros((24, 2))
+    for cv in (5, StratifiedKFold(5), RepeatedStratifiedKFold(n_splits=5, n_repeats=2)):
+        with pytest.raises(ValueError, match="class 1 has only 4 rows.*stratified 5-fold"):
+            resolve_splits(cv, X, y)
+    with pytest.raises(ValueError, match="X has 23 rows but y has 24 labels"):
+        resolve_splits(4, X[:-1], y)
+
+
+def test_reference_cv_names_a_class_too_small_for_the_folds_before_training(sonar, monkeypatch):
+    # One row of a class: on 5d230b1 the folds trained, then the failure check raised about
+    # "constant_loss", a name the user never passed.
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking the classes")
+
+    monkeypatch.setattr(evaluation, "cross_validate", no_training)
+    y = sonar.y.copy()
+    y[y == 1] = 0
+    y[-1] = 1  # a single mine among 207 rocks
+    with pytest.raises(ValueError, match=r"class 1 has only 1 row \(of 208 in y\).*stratified 2-fold"):
+        reference_cv(tiny_model, sonar.X, y, cv=2, epochs=1)
+    with pytest.raises(ValueError, match="split 0's training fold holds only class 1"):
+        reference_cv(tiny_model, sonar.X, sonar.y, cv=KFold(2), epochs=1)

@@ -55,6 +55,14 @@ def test_a_broken_table_is_refused_with_a_message(tmp_path, text, message):
         limits.load_limits(write(tmp_path, text))
 
 
+def test_a_toml_syntax_error_names_the_file_and_the_line(tmp_path):
+    # issue 16, item 8: tomllib's own error says "line 3" but not which file
+    path = write(tmp_path, GOOD.replace("cell-seconds = 60", "cell-seconds = = 60"))
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(path))} is not valid TOML: .*line 3") as error:
+        limits.cell_seconds(path)
+    assert type(error.value) is ValueError  # not tomllib.TOMLDecodeError, which names no file
+
+
 def test_a_missing_file_or_chapter_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="no pyproject.toml"):
         limits.load_limits(tmp_path / "nowhere.toml")

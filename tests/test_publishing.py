@@ -239,6 +239,64 @@ def test_set_repository_url_rewrites_config_and_cells(tmp_path, monkeypatch):
     assert cells[0].metadata["tags"] == ["remove-cell"] and cells[1].source == "x = 1"
 
 
+def _course_copy(tmp_path, monkeypatch, url_line):
+    """A _config.yml whose repository url: line is ``url_line``, and one chapter; the script points at them."""
+    config = tmp_path / "_config.yml"
+    text = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    start = lines.index("repository:\n")
+    at = next(i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("url:"))
+    lines[at] = f"  url: {url_line}\n"
+    config.write_text("".join(lines), encoding="utf-8")
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(script.colab_cell_source(_repository_url()))]
+    )
+    nbformat.write(nb, chapters / "01_x.ipynb")
+    monkeypatch.setattr(script, "CONFIG", config)
+    monkeypatch.setattr(script, "CHAPTERS", chapters)
+    return config, chapters / "01_x.ipynb"
+
+
+@pytest.mark.parametrize(
+    "url_line",
+    [
+        "https://gitlab.com/someone/course  # my fork",
+        "https://github.com/someone/course#readme",
+        "http://github.com/someone/course",
+        "https://github.com/someone",
+        "",
+    ],
+)
+def test_sync_refuses_a_url_in_the_config_that_the_command_line_refuses(
+    tmp_path, monkeypatch, capsys, url_line
+):
+    # issue 16, item 6: --sync wrote any URL from _config.yml into every notebook and printed "Done"
+    config, notebook = _course_copy(tmp_path, monkeypatch, url_line)
+    before = notebook.read_bytes()
+    with pytest.raises(SystemExit) as exit_info:
+        script.main(["--sync"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr()
+    assert "_config.yml: repository.url: expected https://github.com/OWNER/REPO" in err.err
+    assert "nothing was changed" in err.err and "Done" not in err.out
+    assert notebook.read_bytes() == before
+    if url_line:  # the same URL on the command line is refused too, and the config is left alone
+        text = config.read_text()
+        with pytest.raises(SystemExit):
+            script.main([url_line.split()[0]])
+        assert config.read_text() == text
+
+
+def test_sync_with_a_github_url_in_the_config_rewrites_the_cells(tmp_path, monkeypatch, capsys):
+    new = "https://github.com/someone/fork-of-course"
+    _, notebook = _course_copy(tmp_path, monkeypatch, f"{new}  # my fork")
+    assert script.main(["--sync"]) == 0
+    assert _code_cells(_read(notebook))[0].source == script.colab_cell_source(new)
+    assert "Done" in capsys.readouterr().out
+
+
 # ------------------------------------------------------------------ Binder's install (opt-in)
 
 

@@ -105,6 +105,26 @@ BROKEN = {
     "TeX": (_set((0, "question"), "What is $p$?"), "contains '\\$'"),
     "stray <": (_set((0, "question"), "Is rate < 1?"), "write a literal '<' as '&lt;'"),
     "unknown tag": (_set((0, "question"), "A <script>tag</script>?"), "outside the allowed tags"),
+    # issue 16, item 9: an unclosed tag, and answers that differ only by white space, were accepted
+    "unclosed tag": (_set((0, "question"), "Which <code>rate keeps 80%?"), "unclosed <code> tag"),
+    "unclosed tag in feedback": (
+        _set((0, "answers", 1, "feedback"), FEEDBACK + " See <b>rate"),
+        "answer 2: 'feedback' has an unclosed <b> tag",
+    ),
+    "closing tag only": (_set((0, "question"), "Which rate</code> keeps 80%?"), "</code> without an opening"),
+    "crossed tags": (_set((0, "question"), "Which <b><i>rate</b></i>?"), "closes <i> with </b>"),
+    "duplicate answer but a trailing space": (
+        _set((0, "answers", 1, "answer"), "0.2 "),
+        "same answer text appears twice (white space aside)",
+    ),
+    "duplicate answer but inner spaces": (
+        _set((1, "answers", 2, "answer"), "model(x,  training=True)"),
+        "answer 3: the same answer text appears twice",
+    ),
+    "duplicate question but a trailing space": (
+        _set((1, "question"), "Which <code>rate</code> keeps 80% of the units? "),
+        "same question text appears twice",
+    ),
     # choice answers
     "one answer": (_set((0, "answers"), [choice("0.2", True)]), "at least 2 answers"),
     "answers not a list": (_set((0, "answers"), "0.2"), "at least 2 answers"),

@@ -118,3 +118,43 @@ def test_subsampled_kfold_rejects_bad_settings(kwargs, message):
 def test_subsample_larger_than_the_fold_is_an_error():
     with pytest.raises(ValueError, match="exceeds the 480 rows"):
         list(SubsampledStratifiedKFold(5, 500).split(None, labels()))
+
+
+# --- Bad input named in the user's terms (issue 16, item 4) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (np.zeros((30, 2)), None, r"y must be the class labels, one per row of X \(a 1-D array\), got None"),
+        (np.zeros((10, 2)), labels((25, 25)), "X has 10 rows but y has 50 labels"),
+        (None, labels((30, 2)), r"class 1 has only 2 rows \(of 32 in y\), but stratified 5-fold"),
+        (None, np.zeros((6, 2)), "y must be a non-empty 1-D array"),
+    ],
+    ids=["y None", "X and y of different lengths", "a class of 2 rows", "2-D y"],
+)
+def test_subsampled_kfold_names_the_problem_with_the_data(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        list(SubsampledStratifiedKFold(5, 20).split(X, y))
+
+
+@pytest.mark.parametrize(
+    "n_splits, train_size, y, message",
+    [
+        (5, 2, labels(), r"train_size=2: .* must lie between 3 and 477"),
+        (5, 479, labels(), r"train_size=479: .* must lie between 3 and 477 \(or be 480"),
+        (2, 10, labels((30, 2)), r"class 1 has 2 rows in all, so a training fold holds only 1 row of it"),
+    ],
+)
+def test_subsampled_kfold_names_a_sample_it_cannot_draw(n_splits, train_size, y, message):
+    with pytest.raises(ValueError, match=message):
+        list(SubsampledStratifiedKFold(n_splits, train_size).split(None, y))
+
+
+def test_subsampled_kfold_checks_every_split_before_yielding_one():
+    # 11 rows in 2 folds: training folds of 5 and 6 rows. train_size=5 is the whole first fold, but a
+    # stratified 5 of the second's 6 rows would leave 1 row out for 2 classes: refused before the
+    # first split is used, not after.
+    splits = SubsampledStratifiedKFold(2, 5).split(None, labels((6, 5)))
+    with pytest.raises(ValueError, match=r"train_size=5: .* a 6-row training fold"):
+        next(splits)

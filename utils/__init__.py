@@ -9,7 +9,7 @@ Importing the package itself does not load TensorFlow: the modules that do not n
 
 Each submodule has one job:
 
-- :mod:`utils.data`: load and check the shipped data sets (Sonar, MNIST-1D);
+- :mod:`utils.data`: load and check the shipped data sets (Sonar, MNIST-1D) and a reader's own CSV file;
 - :mod:`utils.models`: the course's Keras model builders;
 - :mod:`utils.evaluation`: the reference scikeras + scikit-learn cross-validation and the splitters;
 - :mod:`utils.engine`: the fast cross-validation engine used for experiments;
@@ -99,16 +99,29 @@ from utils.logs import install_retracing_filter  # noqa: E402
 
 install_retracing_filter()  # the scikeras recipe's expected Keras retracing notices, nothing else
 
-from utils.data import MNIST1DData, MNIST1DDataError, SonarData, SonarDataError, load_mnist1d, load_sonar  # noqa: E402
+from utils.data import (  # noqa: E402
+    CSVData,
+    CSVDataError,
+    MNIST1DData,
+    MNIST1DDataError,
+    SonarData,
+    SonarDataError,
+    load_csv,
+    load_mnist1d,
+    load_sonar,
+)
 from utils.results import CVResult  # noqa: E402
 from utils.seed import set_seed  # noqa: E402
 
 __all__ = [
+    "CSVData",
+    "CSVDataError",
     "CVResult",
     "MNIST1DData",
     "MNIST1DDataError",
     "SonarData",
     "SonarDataError",
+    "load_csv",
     "load_mnist1d",
     "load_sonar",
     "set_seed",

@@ -1,20 +1,25 @@
-"""Load the data sets shipped in ``data/``, checked.
+"""Load the data sets shipped in ``data/``, and a reader's own CSV file, checked.
 
 - :func:`load_sonar`: Sonar (Mines vs. Rocks), 208 x 60, two classes;
-- :func:`load_mnist1d`: MNIST-1D, 5,000 x 40, ten classes, with its published split.
+- :func:`load_mnist1d`: MNIST-1D, 5,000 x 40, ten classes, with its published split;
+- :func:`load_csv`: any CSV file of numeric features and one column of classes.
 
 The loaders never repair or partially load a file: anything unexpected raises
 an error naming the file and what is wrong with it (:class:`SonarDataError`,
-:class:`MNIST1DDataError`, both a :class:`DataFileError`, i.e. a ``ValueError``).
-A missing file raises ``FileNotFoundError``, a directory ``IsADirectoryError``.
+:class:`MNIST1DDataError`, :class:`CSVDataError`, all a :class:`DataFileError`,
+i.e. a ``ValueError``). A missing file raises ``FileNotFoundError``, a directory
+``IsADirectoryError``.
 """
 
 from __future__ import annotations
+
+from utils.checks import check_int
 
 import csv
 import hashlib
 import io
 import math
+import re
 import zipfile
 from pathlib import Path
 from typing import NamedTuple
@@ -53,6 +58,10 @@ class SonarDataError(DataFileError):
 
 class MNIST1DDataError(DataFileError):
     """The MNIST-1D file exists but is not the data set the course expects."""
+
+
+class CSVDataError(DataFileError):
+    """A CSV file given to :func:`load_csv` that cannot be used as it is (the message says where and why)."""
 
 
 class SonarData(NamedTuple):
@@ -96,8 +105,16 @@ class MNIST1DData(NamedTuple):
 
 
 def _check_sha256_argument(sha256) -> None:
-    if sha256 is not None and (not isinstance(sha256, str) or len(sha256) != 64):
-        raise ValueError(f"sha256 must be a 64-character hex string or None, got {sha256!r}")
+    """Raise ``ValueError`` unless ``sha256`` is ``None`` or 64 hexadecimal digits (either case).
+
+    Checked before the file is read, so that a mistyped checksum is reported as the argument's
+    mistake, not as an edited file.
+    """
+    if sha256 is not None and (not isinstance(sha256, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", sha256)):
+        shown = repr(sha256) if len(repr(sha256)) <= 80 else repr(sha256)[:77] + "..."
+        raise ValueError(
+            f"sha256 must be a 64-character hex string (digits 0-9 and letters a-f) or None, got {shown}"
+        )
 
 
 def _read_data_file(path: Path, what: str) -> bytes:
@@ -277,3 +294,205 @@ def load_mnist1d(path: str | Path | None = None, *, sha256: str | None = MNIST1D
     y = np.concatenate([arrays["y_train"], arrays["y_test"]])
     n_train = len(arrays["y_train"])
     return MNIST1DData(X=X, y=y, train=np.arange(n_train), test=np.arange(n_train, len(y)))
+
+
+#: Label cells that mean "no label" (compared without case and surrounding white space).
+MISSING_LABELS = frozenset({"", "nan", "na", "n/a", "null", "none", "?"})
+
+
+class CSVData(NamedTuple):
+    """Features, integer-coded classes and class names read from a CSV file by :func:`load_csv`."""
+
+    X: np.ndarray
+    """``(rows, features)`` float64 features, as in the file (unscaled)."""
+    y: np.ndarray
+    """``(rows,)`` int64 class codes ``0 .. k-1``: row ``i`` belongs to class ``classes[y[i]]``."""
+    classes: list
+    """The class names as the file writes them, sorted: whole numbers as ``int``, anything else as ``str``."""
+    class_counts: dict
+    """Rows of each class, ``{name: rows}``, in the order of :attr:`classes`."""
+    feature_names: list[str]
+    """The header's names of the feature columns, or ``column_1``, ``column_2``, ... (the file's column numbers)."""
+
+    def describe(self) -> str:
+        """``'40 rows, 5 features, 3 classes: 0 (code 0) 14 rows, ...'``: what was read, class by class."""
+        classes = ", ".join(
+            f"{name!r} (code {code}) {count} rows"
+            for code, (name, count) in enumerate(self.class_counts.items())
+        )
+        return f"{len(self.y)} rows, {self.X.shape[1]} features, {len(self.classes)} classes: {classes}"
+
+
+def _label_index(label_column, header: list[str] | None, n_columns: int) -> int:
+    """The 0-based index of the label column, from a column number (negative counts from the end) or name."""
+    if isinstance(label_column, str):
+        if header is None:
+            raise ValueError(
+                f"label_column={label_column!r} is a column name, but header=False: pass header=True if the "
+                "file's first line names the columns, or give the column's number (0 first, -1 last)"
+            )
+        matches = [j for j, name in enumerate(header) if name == label_column]
+        if len(matches) != 1:
+            found = "twice or more" if matches else "not"
+            raise ValueError(
+                f"label_column={label_column!r} is {found} in the header; its columns are {header!r:.300}"
+            )
+        return matches[0]
+    try:
+        index = check_int("label_column", label_column, minimum=-n_columns, maximum=n_columns - 1)
+    except ValueError:
+        raise ValueError(
+            f"label_column must be a column number from {-n_columns} to {n_columns - 1} (this file has "
+            f"{n_columns} columns; -1 is the last) or, with header=True, a column name; got {label_column!r}"
+        ) from None
+    return index % n_columns
+
+
+def _classes_of(labels: list[str], lines: list[int], fail) -> tuple[list, np.ndarray]:
+    """Class names (sorted) and each row's code, from the label cells; refuses missing and non-whole labels.
+
+    Labels that all read as numbers are classes only if they are whole numbers (``2`` or ``2.0``); a
+    column with ``2.7`` in it holds measurements, not classes. Any other label makes every label a name.
+    """
+    for text, line in zip(labels, lines):
+        if text.lower() in MISSING_LABELS:
+            raise fail(
+                f"line {line}: the label is missing ({text!r}); fill in the row's class or remove the row"
+            )
+    try:
+        values = [float(text) for text in labels]
+    except ValueError:
+        values = None  # some label is not a number: the labels are names
+    if values is None:
+        names = labels
+    else:
+        for value, text, line in zip(values, labels, lines):
+            if not (math.isfinite(value) and value.is_integer()):
+                raise fail(
+                    f"line {line}: the label {text!r} is not a whole number, so the label column holds "
+                    "measurements rather than classes; choose the column of classes with label_column=..."
+                )
+        names = [int(value) for value in values]
+    classes = sorted(set(names))
+    if len(classes) < 2:
+        raise fail(f"every row has the label {classes[0]!r}: classification needs two or more classes")
+    code = {name: k for k, name in enumerate(classes)}
+    return classes, np.array([code[name] for name in names], dtype=np.int64)
+
+
+def load_csv(path: str | Path, label_column, *, header: bool = False, delimiter: str = ",") -> CSVData:
+    """Load a CSV file of numeric features and one column of classes, checked, for the course's tools.
+
+    Parameters
+    ----------
+    path:
+        The CSV file (UTF-8 or ASCII). Empty lines are skipped.
+    label_column:
+        The column that holds the classes: its number (``0`` the first, ``-1`` the last) or, with
+        ``header=True``, its name. Classes may be names (``"mine"``, ``"rock"``) or whole numbers
+        (``0``, ``1``, ``2``, also written ``2.0``); they are coded ``0 .. k-1`` in sorted order.
+    header:
+        ``True`` if the first line names the columns.
+    delimiter:
+        The one character between cells.
+
+    Returns
+    -------
+    CSVData
+        ``X`` (float64, unscaled), ``y`` (int64 codes), ``classes``, ``class_counts`` and
+        ``feature_names``; ``describe()`` says what was read, with the rows of each class.
+
+    Raises
+    ------
+    FileNotFoundError, IsADirectoryError
+        If the path is missing or a directory.
+    ValueError
+        If ``label_column``, ``header`` or ``delimiter`` is not a valid setting for this file.
+    CSVDataError
+        Naming the line (and column): a row with another number of cells, a feature that is not a
+        finite number, a missing label (empty, ``NaN``, ``NA``, ``?``, ...), a numeric label that is
+        not a whole number (a continuous column is not a column of classes), or a single class.
+    """
+    if not isinstance(header, bool):
+        raise ValueError(f"header must be True or False, got {header!r}")
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise ValueError(f"delimiter must be a single character such as ',' or ';', got {delimiter!r}")
+    if not isinstance(path, (str, Path)) or not str(path).strip():
+        raise ValueError(f"path must be the CSV file's path (a str or pathlib.Path), got {path!r:.80}")
+    path = Path(path)
+
+    def fail(message: str) -> CSVDataError:
+        return CSVDataError(f"{path}: {message}")
+
+    names, rows = _csv_rows(_read_data_file(path, "CSV"), delimiter, header, fail)
+    label = _label_index(label_column, names, len(rows[0][1]) if names is None else len(names))
+    X, feature_names = _features_of(rows, label, names, fail)
+    lines = [line for line, _ in rows]
+    classes, y = _classes_of([row[label].strip() for _, row in rows], lines, fail)
+    counts = np.bincount(y, minlength=len(classes))
+    return CSVData(
+        X=X,
+        y=y,
+        classes=classes,
+        class_counts={name: int(n) for name, n in zip(classes, counts)},
+        feature_names=feature_names,
+    )
+
+
+def _csv_rows(
+    raw: bytes, delimiter: str, header: bool, fail
+) -> tuple[list[str] | None, list[tuple[int, list]]]:
+    """The header's column names (``None`` without a header) and the non-empty rows as ``(line, cells)``.
+
+    Every row has the same number of cells as the header (or the first row), at least two.
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise fail(f"not a UTF-8 text file ({err})") from None
+    rows = [
+        (line, row)
+        for line, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
+        if any(cell.strip() for cell in row)
+    ]
+    names = [cell.strip() for cell in rows.pop(0)[1]] if header and rows else None
+    if not rows:
+        raise fail("no rows of data")
+    first, width = (
+        ("the header", len(names)) if names is not None else (f"line {rows[0][0]}", len(rows[0][1]))
+    )
+    if width < 2:
+        raise fail(
+            f"{first} has {width} column; a row needs at least one feature and a label "
+            f"(is the delimiter {delimiter!r} right?)"
+        )
+    for line, row in rows:
+        if len(row) != width:
+            raise fail(f"line {line} has {len(row)} columns, but {first} has {width}")
+    return names, rows
+
+
+def _features_of(rows, label: int, names: list[str] | None, fail) -> tuple[np.ndarray, list[str]]:
+    """Every column but ``label`` as a float64 array, and those columns' names; refuses a non-finite cell."""
+    columns = [j for j in range(len(rows[0][1])) if j != label]
+    feature_names = [names[j] for j in columns] if names is not None else [f"column_{j + 1}" for j in columns]
+    X = np.empty((len(rows), len(columns)), dtype=np.float64)
+    for i, (line, row) in enumerate(rows):
+        for k, j in enumerate(columns):
+            cell = row[j].strip()
+            where = f"line {line}, column {j + 1} ({feature_names[k]})"
+            try:
+                value = float(cell)
+            except ValueError:
+                hint = (
+                    " (if the first line names the columns, pass header=True)"
+                    if i == 0 and names is None
+                    else ""
+                )
+                raise fail(f"{where}: {cell!r} is not a number{hint}") from None
+            if not math.isfinite(value):
+                raise fail(
+                    f"{where}: {cell!r} is not a finite number; fill in or remove rows with missing values first"
+                )
+            X[i, k] = value
+    return X, feature_names

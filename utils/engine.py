@@ -20,7 +20,13 @@ single batched matrix product trains all of them in one step:
   others (Lamb, Adafactor, Muon, LossScaleOptimizer, ...), which would couple
   the splits, are rejected with a pointer to the reference recipe;
 * ``Dropout`` draws an independent mask for every split and example, inverted
-  scaling as in Keras.
+  scaling as in Keras;
+* every other setting of the model is either honoured exactly or refused before
+  training, with a pointer to the reference recipe (the list is in :func:`fast_cv`);
+* a stack whose estimated memory (:func:`estimate_memory`: weights, optimizer
+  state, data, a training step, an evaluation pass) exceeds ``memory_limit``
+  (1 GB by default, which keeps a chapter within Binder's 2 GB) is refused before
+  training, with the estimate in the message.
 
 Training and held-out metrics are recorded every epoch, so chapters draw
 learning curves without training again: the training loss and accuracy as
@@ -36,7 +42,8 @@ backend (threads here; Dask or Ray on a cluster) without other changes.
 from __future__ import annotations
 
 from utils.checks import check_int as _check_int
-from utils.evaluation import resolve_cv
+from utils.checks import check_positive as _check_positive
+from utils.evaluation import resolve_splits
 from utils.results import CVResult, TrainingFailureWarning, collapsed_splits, constant_guess_loss
 from utils.seed import DEFAULT_SEED
 
@@ -45,6 +52,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import joblib
 import keras
@@ -54,8 +62,6 @@ from sklearn.preprocessing import StandardScaler
 from tqdm.std import tqdm
 
 HISTORY_KEYS = ("loss", "accuracy", "train_eval_loss", "train_eval_accuracy", "val_loss", "val_accuracy")
-_BINARY_LOSSES = {"binary_crossentropy", "bce"}
-_MULTICLASS_LOSSES = {"sparse_categorical_crossentropy"}
 
 #: Optimizers whose update of a weight depends only on that weight, its own gradient and its own
 #: slots (plus global counters such as the step number), so that one optimizer over the stacked
@@ -117,111 +123,268 @@ def _build(build_fn) -> keras.Model:
     return model
 
 
-def _loss_name(loss) -> str:
-    if isinstance(loss, str):
-        return loss.lower()
-    if isinstance(loss, keras.losses.Loss):
-        config = loss.get_config()
-        if config.get("from_logits") or config.get("label_smoothing"):
-            raise ValueError("fast_cv supports losses without from_logits or label_smoothing")
-        return {
-            "BinaryCrossentropy": "binary_crossentropy",
-            "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
-        }.get(type(loss).__name__, type(loss).__name__)
-    return getattr(loss, "__name__", repr(loss))
+#: Loss reductions that give the mean loss over a batch when there are no sample weights (the engine's).
+_MEAN_REDUCTIONS = {"sum_over_batch_size", "mean", "mean_with_sample_weight"}
+#: The losses the engine computes, by task: the strings, functions and classes Keras accepts for them.
+_LOSSES = {
+    "binary": (
+        {"binary_crossentropy", "bce"},
+        keras.losses.binary_crossentropy,
+        keras.losses.BinaryCrossentropy,
+    ),
+    "multiclass": (
+        {"sparse_categorical_crossentropy"},
+        keras.losses.sparse_categorical_crossentropy,
+        keras.losses.SparseCategoricalCrossentropy,
+    ),
+}
+_ALTERNATIVE = (
+    "To train it with this setting, evaluate the model with utils.evaluation.reference_cv (Keras's own "
+    "fit, one split at a time), or change the setting"
+)
+
+
+def _refusal(setting: str, why: str) -> ValueError:
+    """The error for a model setting the engine does not honour: the setting, why, and what to do instead."""
+    return ValueError(f"fast_cv does not train {setting} as Keras would: {why}. {_ALTERNATIVE}")
+
+
+def _loss_task(loss) -> str:
+    """``"binary"`` or ``"multiclass"`` for a loss the engine computes exactly as compiled; else raise.
+
+    Accepted: the loss's name, its function, or its class with default settings, except a ``reduction``
+    that, without sample weights, is the batch mean as well (``"mean"``, ``"mean_with_sample_weight"``).
+    """
+    for task, (names, function, cls) in _LOSSES.items():
+        if isinstance(loss, str) and loss.lower() in names:
+            return task
+        if loss is function:
+            return task
+        if type(loss) is cls:
+            config, default = loss.get_config(), cls().get_config()
+            if config["reduction"] not in _MEAN_REDUCTIONS:
+                raise _refusal(
+                    f"a {cls.__name__}(reduction={config['reduction']!r}) loss",
+                    "it trains every split on the mean loss of each batch (reduction='sum_over_batch_size'), "
+                    "and a sum or an unreduced loss changes every step",
+                )
+            changed = {
+                key: value
+                for key, value in config.items()
+                if key not in ("name", "reduction") and value != default.get(key)
+            }
+            if changed or loss.dtype != "float32":
+                setting = (
+                    ", ".join(f"{key}={value!r}" for key, value in changed.items()) or f"dtype={loss.dtype!r}"
+                )
+                raise _refusal(
+                    f"a {cls.__name__}({setting}) loss",
+                    f"it computes {cls.__name__} with its default settings only",
+                )
+            return task
+    raise ValueError(
+        "fast_cv supports a Dense(1, sigmoid) output with binary_crossentropy or a Dense(k, softmax) output "
+        f"with sparse_categorical_crossentropy; this model is compiled with the loss {_shown_loss(loss)!r}. "
+        f"{_ALTERNATIVE}"
+    )
+
+
+def _shown_loss(loss) -> str:
+    """A loss as a reader wrote it: its string, its function's name or its class's name."""
+    return loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__)
+
+
+def _check_compile(model: keras.Model) -> None:
+    """Refuse compile settings that change training and that the engine would otherwise drop.
+
+    ``metrics``, ``weighted_metrics``, ``run_eagerly``, ``jit_compile`` and ``steps_per_execution`` do not
+    change what a training step computes (the engine records loss and accuracy every epoch, and runs
+    each epoch as one compiled TensorFlow graph), so they are accepted and not used.
+    """
+    weights = model.get_compile_config().get("loss_weights")
+    flat = weights if isinstance(weights, (list, tuple)) else [weights]
+    if weights is not None and (len(flat) != 1 or flat[0] != 1):
+        raise _refusal(
+            f"a model compiled with loss_weights={weights!r}",
+            "it trains on the loss itself (a weight of 1), and a weight scales every gradient",
+        )
+
+
+def _check_optimizer(optimizer) -> None:
+    """Refuse optimizers and optimizer settings that would couple the stacked splits or be dropped."""
+    if type(optimizer) not in _ELEMENTWISE_OPTIMIZERS:
+        allowed = ", ".join(cls.__name__ for cls in _ELEMENTWISE_OPTIMIZERS)
+        raise ValueError(
+            f"fast_cv cannot train a model compiled with {type(optimizer).__name__}: it trains "
+            "all splits with one optimizer over stacked weights, which is exact only for optimizers "
+            f"that update every weight from its own gradient alone ({allowed}). Others would couple the "
+            "splits: Lamb, Adafactor and Muon normalise each update over a whole (stacked) variable, "
+            "LossScaleOptimizer skips every split's step when one split's gradient is not finite, and "
+            "a subclass may change the update. Evaluate this model with utils.evaluation.reference_cv, "
+            "or compile it with one of those optimizers"
+        )
+    name = type(optimizer).__name__
+    config = optimizer.get_config()
+    for key in ("clipnorm", "global_clipnorm"):
+        if config.get(key) is not None:
+            raise _refusal(
+                f"an optimizer with {key}={config[key]!r}",
+                "it clips by the norm of a whole stacked variable, which holds every split's weights, so one "
+                "split's gradient would limit the others' (clipvalue, which clips each number alone, is honoured)",
+            )
+    if config.get("use_ema"):
+        raise _refusal(f"a {name}(use_ema=True) optimizer", "it does not keep moving averages of the weights")
+    if getattr(optimizer, "_exclude_from_weight_decay", None) or getattr(
+        optimizer, "_exclude_from_weight_decay_pattern", None
+    ):
+        raise _refusal(
+            "an optimizer with exclude_from_weight_decay(...)",
+            "its stacked weights have names and identities of their own, so the exclusion would not carry over",
+        )
+
+
+def _check_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """Refuse layers and layer settings the engine does not honour; return the Dense and Dropout layers.
+
+    Layer types are compared exactly: a subclass (``SpatialDropout1D``, a Monte Carlo dropout layer that
+    stays on at inference, ...) may compute something else.
+    """
+    if len(model.inputs[0].shape) != 2:
+        raise _refusal(
+            f"a model whose input has shape {tuple(model.inputs[0].shape)[1:]}",
+            "it trains on rows of features, keras.Input(shape=(n_features,))",
+        )
+    if not model.trainable:
+        raise _refusal("a model with trainable=False", "it trains every weight")
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    for layer in layers:
+        if type(layer) not in (keras.layers.Dense, keras.layers.Dropout):
+            raise ValueError(
+                f"fast_cv supports Dense and Dropout layers only, got {type(layer).__name__} "
+                f"('{layer.name}'); evaluate such a model with utils.evaluation.reference_cv"
+            )
+        what = f"layer '{layer.name}' ({type(layer).__name__})"
+        if layer.dtype_policy.name != "float32":
+            raise _refusal(
+                f"{what} with dtype policy {layer.dtype_policy.name!r}",
+                "it computes and stores every weight in float32",
+            )
+        if not layer.trainable:
+            raise _refusal(f"{what} with trainable=False", "it trains every weight, frozen or not")
+        if isinstance(layer, keras.layers.Dense):
+            _check_dense(layer, what)
+        elif layer.noise_shape is not None:
+            raise _refusal(
+                f"{what} with noise_shape={layer.noise_shape!r}",
+                "it drops every unit of every example independently",
+            )
+    dense = [layer for layer in layers if isinstance(layer, keras.layers.Dense)]
+    if not dense:
+        raise ValueError("fast_cv needs at least one Dense layer")
+    if layers[-1] is not dense[-1]:
+        raise _refusal(
+            f"layer '{layers[-1].name}' after the output layer",
+            "it applies dropout to hidden layers and inputs, not to the predicted probabilities",
+        )
+    return layers
+
+
+def _check_dense(layer: keras.layers.Dense, what: str) -> None:
+    """Refuse the Dense settings the engine does not honour (regularizers, constraints but MaxNorm, ...)."""
+    for setting in ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "bias_constraint"):
+        if getattr(layer, setting) is not None:
+            raise _refusal(
+                f"{what} with a {setting}", "it adds no penalty to the loss and no bias constraint"
+            )
+    if layer.lora_enabled or getattr(layer, "quantization_mode", None):
+        raise _refusal(f"{what} with LoRA or quantization", "it trains full float weights")
+    constraint = layer.kernel_constraint
+    if constraint is not None:
+        if type(constraint) is not keras.constraints.MaxNorm:
+            raise _refusal(
+                f"{what} with a {type(constraint).__name__} kernel_constraint",
+                "only MaxNorm kernel constraints are supported",
+            )
+        axes = [constraint.axis] if isinstance(constraint.axis, int) else list(constraint.axis)
+        if min(axes) < 0:
+            raise _refusal(
+                f"{what} with MaxNorm(axis={constraint.axis!r})", "a negative axis is not supported"
+            )
+    for setting in ("kernel_initializer", "bias_initializer"):
+        if not isinstance(getattr(layer, setting), keras.initializers.Initializer):
+            raise _refusal(
+                f"{what} whose {setting} is a plain function",
+                "it draws each split's weights from a keras.initializers.Initializer (e.g. HeNormal(seed=...))",
+            )
+
+
+def _output_task(model: keras.Model, dense: keras.layers.Dense) -> str:
+    """The task the output layer and the loss make together, ``"binary"`` or ``"multiclass"``; else raise."""
+    task = _loss_task(model.loss)
+    units = int(dense.units)
+    if task == "binary" and units == 1 and dense.activation is keras.activations.sigmoid:
+        return task
+    if task == "multiclass" and units > 1 and dense.activation is keras.activations.softmax:
+        return task
+    activation = getattr(dense.activation, "__name__", repr(dense.activation))
+    raise ValueError(
+        "fast_cv supports a Dense(1, sigmoid) output with binary_crossentropy or a "
+        f"Dense(k, softmax) output with sparse_categorical_crossentropy; got {units} "
+        f"unit(s), activation {activation!r}, loss {_shown_loss(model.loss)!r}. {_ALTERNATIVE}"
+    )
+
+
+def check_model(model: keras.Model) -> str:
+    """Check that :func:`fast_cv` trains ``model`` exactly as Keras's ``fit`` would; return its task.
+
+    Raises ``ValueError`` naming the first setting the engine would not honour (see :func:`fast_cv`
+    for the list), and what to do instead. Returns ``"binary"`` (a sigmoid unit) or ``"multiclass"``.
+    """
+    if not isinstance(model, keras.Sequential):
+        raise ValueError(f"fast_cv needs a keras.Sequential model, got {type(model).__name__}")
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError("fast_cv needs a compiled model: call model.compile(...) in the builder")
+    layers = _check_layers(model)
+    _check_compile(model)
+    _check_optimizer(model.optimizer)
+    return _output_task(model, layers[-1])
 
 
 class _StackedNetwork:
     """``n`` independent copies of a compiled Sequential Dense/Dropout model."""
 
     def __init__(self, model: keras.Model, n: int, seed: int):
-        if not isinstance(model, keras.Sequential):
-            raise ValueError(f"fast_cv needs a keras.Sequential model, got {type(model).__name__}")
-        if getattr(model, "optimizer", None) is None:
-            raise ValueError("fast_cv needs a compiled model: call model.compile(...) in the builder")
+        self.task = check_model(model)
         layer_seeds = iter(np.random.SeedSequence(seed).generate_state(4 * len(model.layers) * n))
         self.steps: list[tuple] = []
         self.variables: list[keras.Variable] = []
         dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-        if not dense:
-            raise ValueError("fast_cv needs at least one Dense layer")
         for layer in model.layers:
-            if isinstance(layer, keras.layers.InputLayer):
-                continue
             if isinstance(layer, keras.layers.Dropout):
-                if layer.noise_shape is not None:
-                    raise ValueError(f"layer '{layer.name}': Dropout with noise_shape is not supported")
                 self.steps.append(("dropout", float(layer.rate)))
             elif isinstance(layer, keras.layers.Dense):
                 self.steps.append(("dense", *self._stack_dense(layer, n, layer_seeds)))
-            else:
-                raise ValueError(
-                    f"fast_cv supports Dense and Dropout layers only, got {type(layer).__name__} "
-                    f"('{layer.name}'); evaluate such a model with utils.evaluation.reference_cv"
-                )
         self.n_features = int(dense[0].kernel.shape[0])
-        out = dense[-1]
-        self.n_outputs = int(out.units)
-        activation = keras.activations.serialize(out.activation)
-        activation = activation if isinstance(activation, str) else activation.get("config", activation)
-        loss = _loss_name(model.loss)
-        if self.n_outputs == 1 and "sigmoid" in str(activation) and loss in _BINARY_LOSSES:
-            self.task = "binary"
-        elif self.n_outputs > 1 and "softmax" in str(activation) and loss in _MULTICLASS_LOSSES:
-            self.task = "multiclass"
-        else:
-            raise ValueError(
-                "fast_cv supports a Dense(1, sigmoid) output with binary_crossentropy or a "
-                f"Dense(k, softmax) output with sparse_categorical_crossentropy; got {self.n_outputs} "
-                f"unit(s), activation {activation!r}, loss {loss!r}"
-            )
-        if type(model.optimizer) not in _ELEMENTWISE_OPTIMIZERS:
-            allowed = ", ".join(cls.__name__ for cls in _ELEMENTWISE_OPTIMIZERS)
-            raise ValueError(
-                f"fast_cv cannot train a model compiled with {type(model.optimizer).__name__}: it trains "
-                "all splits with one optimizer over stacked weights, which is exact only for optimizers "
-                f"that update every weight from its own gradient alone ({allowed}). Others would couple the "
-                "splits: Lamb, Adafactor and Muon normalise each update over a whole (stacked) variable, "
-                "LossScaleOptimizer skips every split's step when one split's gradient is not finite, and "
-                "a subclass may change the update. Evaluate this model with utils.evaluation.reference_cv, "
-                "or compile it with one of those optimizers"
-            )
-        config = model.optimizer.get_config()
-        for key in ("clipnorm", "global_clipnorm", "clipvalue"):
-            if config.get(key) is not None:
-                raise ValueError(f"fast_cv does not support optimizers with {key}")
-        if config.get("use_ema"):
-            raise ValueError("fast_cv does not support optimizers with use_ema")
-        self.optimizer = type(model.optimizer).from_config(config)
+        self.n_outputs = int(dense[-1].units)
+        self.optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
         self.optimizer.build(self.variables)
         self.seed_generator = keras.random.SeedGenerator(int(next(layer_seeds)))
 
     def _stack_dense(self, layer, n, layer_seeds):
-        if layer.kernel_regularizer or layer.bias_regularizer or layer.activity_regularizer:
-            raise ValueError(f"layer '{layer.name}': regularizers are not supported by fast_cv")
-        if layer.bias_constraint is not None or layer.lora_rank:
-            raise ValueError(f"layer '{layer.name}': bias constraints and LoRA are not supported")
         constraint = layer.kernel_constraint
-        if constraint is not None:
-            if not isinstance(constraint, keras.constraints.MaxNorm):
-                raise ValueError(
-                    f"layer '{layer.name}': only MaxNorm kernel constraints are supported, got "
-                    f"{type(constraint).__name__}"
-                )
-            axis = constraint.axis if isinstance(constraint.axis, int) else tuple(constraint.axis)
+        if constraint is not None:  # a MaxNorm on a non-negative axis (check_model); the stack adds axis 0
+            axis = constraint.axis
             shifted = axis + 1 if isinstance(axis, int) else tuple(a + 1 for a in axis)
-            if (isinstance(axis, int) and axis < 0) or (not isinstance(axis, int) and min(axis) < 0):
-                raise ValueError(f"layer '{layer.name}': MaxNorm with a negative axis is not supported")
             constraint = keras.constraints.MaxNorm(constraint.max_value, axis=shifted)
 
         def stacked(initializer, shape):
             config = initializer.get_config()
-            slices = []
-            for _ in range(n):
+            out = np.empty((n, *shape), "float32")  # filled slice by slice: no list of n copies
+            for k in range(n):
                 if "seed" in config:
                     config["seed"] = int(next(layer_seeds))
-                slices.append(np.asarray(type(initializer).from_config(config)(shape)))
-            return np.stack(slices).astype("float32")
+                out[k] = np.asarray(type(initializer).from_config(config)(shape))
+            return out
 
         shape = tuple(int(d) for d in layer.kernel.shape)
         kernel = keras.Variable(stacked(layer.kernel_initializer, shape), name=f"{layer.name}_kernel")
@@ -275,6 +438,7 @@ class _StackedNetwork:
             loss, hits = self.losses_and_hits(self.logits(x, training=True), y)
             per_copy = _weighted_mean(loss, weight)  # each copy's mean batch loss, as in Keras
             total = tf.reduce_sum(per_copy)  # d total / d slice k == d loss_k / d slice k
+            total = self.optimizer.scale_loss(total)  # loss_scale_factor, undone in apply, as in Keras's fit
         grads = tape.gradient(total, self.variables)
         self.optimizer.apply(grads, self.variables)  # also applies MaxNorm, as in Keras
         return per_copy * tf.reduce_sum(weight, -1), tf.reduce_sum(hits * weight, -1)
@@ -321,15 +485,21 @@ def _epoch_batches(rng, n_train, steps, batch_size):
     return index, weight
 
 
-def _train_group(build_fn, X, y, splits, *, epochs, batch_size, seed, on_epoch):
-    """Train one stack of splits that all have the same number of steps per epoch."""
-    n = len(splits)
-    net = _StackedNetwork(_build(build_fn), n, seed)
-    if net.n_features != X.shape[1]:
-        raise ValueError(f"the model expects {net.n_features} features, X has {X.shape[1]}")
-    n_classes = 2 if net.task == "binary" else net.n_outputs
+def _check_model_fits_data(model: keras.Model, X, y) -> None:
+    """Raise ``ValueError`` unless ``model`` is one the engine honours and takes ``X``'s features and ``y``'s labels."""
+    task = check_model(model)
+    n_features = int(model.inputs[0].shape[-1])
+    if n_features != X.shape[1]:
+        raise ValueError(f"the model expects {n_features} features, X has {X.shape[1]}")
+    n_classes = 2 if task == "binary" else int(model.layers[-1].units)
     if y.min() < 0 or y.max() >= n_classes:
         raise ValueError(f"labels must lie in 0..{n_classes - 1} for this model, got {y.min()}..{y.max()}")
+
+
+def _train_group(model, X, y, splits, *, epochs, batch_size, seed, on_epoch):
+    """Train one stack of splits, copies of ``model``, that all have the same number of steps per epoch."""
+    n = len(splits)
+    net = _StackedNetwork(model, n, seed)
 
     n_train = [len(train) for train, _ in splits]
     n_test = [len(test) for _, test in splits]
@@ -397,6 +567,152 @@ def _train_group(build_fn, X, y, splits, *, epochs, batch_size, seed, on_epoch):
     return history
 
 
+#: The default of ``memory_limit`` (GB): with TensorFlow's own 0.7-0.8 GB and a chapter's data and
+#: plots, a run of this size keeps a chapter within Binder's 2 GB per session.
+MEMORY_LIMIT_GB = 1.0
+
+#: Weight-sized temporary tensors an optimizer's update allocates for the largest stacked variable,
+#: besides one per slot, and two at least (set from the peak resident memory of real runs,
+#: ``python benchmarks/engine_memory.py --optimizers``).
+_UPDATE_TEMPORARIES = {
+    keras.optimizers.SGD: 1.0,
+    keras.optimizers.Adam: 1.5,
+    keras.optimizers.AdamW: 3.0,
+    keras.optimizers.RMSprop: 3.5,
+    keras.optimizers.Adagrad: 3.0,
+    keras.optimizers.Adamax: 3.0,
+    keras.optimizers.Nadam: 2.5,
+    keras.optimizers.Lion: 4.5,
+    keras.optimizers.Adadelta: 4.0,
+    keras.optimizers.Ftrl: 4.0,
+}
+
+
+class MemoryEstimate(NamedTuple):
+    """Bytes :func:`fast_cv` needs at its peak to train a stack of splits at once (:func:`estimate_memory`)."""
+
+    weights: int
+    optimizer_state: int
+    data: int
+    training_step: int
+    evaluation: int
+
+    @property
+    def total(self) -> int:
+        """The peak: what stays for the whole run, plus the larger of a training step and an evaluation."""
+        return self.weights + self.optimizer_state + self.data + max(self.training_step, self.evaluation)
+
+    def describe(self) -> str:
+        """``'about 1.52 GB (weights 0.37, optimizer state 0.37, ...)'``, in GB (10**9 bytes)."""
+        parts = (
+            ("weights", self.weights),
+            ("optimizer state", self.optimizer_state),
+            ("data", self.data),
+            ("a training step", self.training_step),
+            ("an evaluation pass", self.evaluation),
+        )
+        return (
+            f"about {self.total / 1e9:.2f} GB ("
+            + ", ".join(f"{name} {size / 1e9:.2f}" for name, size in parts)
+            + ")"
+        )
+
+
+def estimate_memory(
+    model: keras.Model, n_splits: int, n_train: int, n_test: int, batch_size: int
+) -> MemoryEstimate:
+    """Estimate the memory :func:`fast_cv` needs to train ``n_splits`` copies of ``model`` at once.
+
+    ``model`` is one the engine accepts (:func:`check_model`); ``n_train`` and ``n_test`` are the rows of
+    the largest training and test fold; ``batch_size`` is capped at ``n_train``, as in training.
+    Counted in float32 (4 bytes a number), for the whole stack:
+
+    - the weights, ``n_splits`` copies;
+    - the optimizer's state, measured by building the model's optimizer for one copy (SGD with
+      momentum keeps one number per weight, Adam two, ...);
+    - the data: every split's scaled training and test fold;
+    - a training step: the gradients (one per weight), the temporary tensors of the optimizer's update
+      (for the largest variable, one per slot plus a measured number per optimizer), and a batch's
+      activations forward and backward;
+    - an evaluation pass: every layer's outputs for every row of a training and a test fold.
+
+    A step ends before the evaluation starts, so :attr:`MemoryEstimate.total` counts the larger of the
+    last two. TensorFlow's own memory (about 0.7 GB) is not included. ``benchmarks/engine_memory.py``
+    compares the estimate with the measured peak of real runs, and ``tests/test_engine_memory.py``
+    checks one.
+    """
+    n_splits = _check_int("n_splits", n_splits)
+    n_train = _check_int("n_train", n_train)
+    n_test = _check_int("n_test", n_test)
+    batch_size = min(_check_int("batch_size", batch_size), n_train)
+    check_model(model)
+    variables = model.trainable_variables
+    per_copy = sum(int(np.prod(v.shape)) for v in variables)
+    largest = max(int(np.prod(v.shape)) for v in variables)
+    probe = type(model.optimizer).from_config(model.optimizer.get_config())
+    probe.build(variables)  # one copy's slots: small next to the stack being estimated
+    slots = sum(int(np.prod(v.shape)) for v in probe.variables) / per_copy
+    measured = _UPDATE_TEMPORARIES.get(type(model.optimizer), max(_UPDATE_TEMPORARIES.values()))
+    temporaries = max(2.0, measured + slots)  # plain SGD: 2 measured
+    n_features = int(model.inputs[0].shape[-1])
+    dense = n_features + sum(
+        int(layer.units) for layer in model.layers if isinstance(layer, keras.layers.Dense)
+    )
+    dropout = sum(
+        int(layer.output.shape[-1]) for layer in model.layers if isinstance(layer, keras.layers.Dropout)
+    )
+    stack = 4 * n_splits  # bytes of one float32 number in every copy
+    return MemoryEstimate(
+        weights=stack * per_copy,
+        optimizer_state=round(stack * per_copy * slots),
+        data=stack * (n_train + n_test) * (n_features + 2),
+        training_step=round(stack * (per_copy + temporaries * largest + batch_size * (2 * dense + dropout))),
+        evaluation=round(1.5 * stack * (n_train + n_test) * dense),
+    )
+
+
+def _step_groups(splits, batch_size: int) -> list[list[int]]:
+    """The splits, by index, grouped by steps per epoch: each group is trained as one stack."""
+    groups: dict[int, list[int]] = {}
+    for k, (train, _) in enumerate(splits):
+        groups.setdefault(math.ceil(len(train) / batch_size), []).append(k)
+    return list(groups.values())
+
+
+def _run_estimate(model: keras.Model, splits, batch_size: int) -> MemoryEstimate:
+    """The memory of the largest stack :func:`fast_cv` trains for ``splits`` (the stacks train one after another)."""
+    return estimate_memory(
+        model,
+        max(len(group) for group in _step_groups(splits, batch_size)),
+        max(len(train) for train, _ in splits),
+        max(len(test) for _, test in splits),
+        batch_size,
+    )
+
+
+def _memory_limit_bytes(memory_limit) -> float:
+    """``memory_limit`` (GB, or ``None`` for no limit) in bytes; ``ValueError`` for anything else."""
+    if memory_limit is None:
+        return math.inf
+    try:
+        return _check_positive("memory_limit", memory_limit) * 1e9
+    except ValueError:
+        raise ValueError(
+            f"memory_limit must be a positive number of GB (or None for no limit), got {memory_limit!r}"
+        ) from None
+
+
+def _refuse_above_limit(what: str, estimate: str, needed: float, memory_limit, advice: str = "") -> None:
+    """Raise ``ValueError`` when ``needed`` bytes exceed ``memory_limit`` GB, with the estimate and what to do."""
+    if needed > _memory_limit_bytes(memory_limit):
+        raise ValueError(
+            f"{what} would need {estimate}, more than memory_limit={memory_limit:g} GB (the default, "
+            f"{MEMORY_LIMIT_GB:g} GB, keeps a chapter within Binder's 2 GB, TensorFlow's own 0.7 GB "
+            f"included). {advice}Use narrower or fewer layers, fewer splits (cv) or a smaller batch_size; "
+            "or, on a machine with the memory, pass a larger memory_limit (in GB), or memory_limit=None"
+        )
+
+
 def fast_cv(
     build_fn: Callable[[], keras.Model],
     X,
@@ -410,19 +726,54 @@ def fast_cv(
     progress: bool = True,
     on_epoch: Callable[[], None] | None = None,
     warn: bool = True,
+    memory_limit: float | None = MEMORY_LIMIT_GB,
 ) -> CVResult:
     """Cross-validate the model that ``build_fn`` returns, all splits at once.
+
+    The model is trained as Keras's ``fit`` would train it, or not at all: every setting the engine
+    reads is either honoured (the stacked network's steps equal ``fit``'s, checked to 1e-5 in
+    ``tests/test_engine_settings.py``) or refused before training with a ``ValueError`` that names the
+    setting and the alternative, :func:`utils.evaluation.reference_cv` (Keras's own ``fit``).
+
+    Honoured:
+
+    * layers ``keras.Input(shape=(n_features,))``, ``Dense`` and ``Dropout`` (exactly these types);
+    * ``Dense``: ``units``, any ``activation``, ``use_bias`` (``True`` or ``False``), any
+      ``keras.initializers.Initializer`` for kernel and bias (each split draws its own weights), and a
+      ``MaxNorm`` kernel constraint (applied per unit and per split);
+    * ``Dropout``: ``rate`` (each split and example draws its own mask; the layer's ``seed`` is replaced
+      by ``seed`` below);
+    * output and loss: ``Dense(1, sigmoid)`` with binary cross-entropy or ``Dense(k, softmax)`` with
+      sparse categorical cross-entropy, given as a name (``"binary_crossentropy"``, ``"bce"``), as
+      Keras's function, or as the loss class with default settings; ``reduction`` may be any that
+      averages over the batch (``"sum_over_batch_size"``, ``"mean"``, ``"mean_with_sample_weight"``:
+      the same without sample weights);
+    * optimizers SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, Nadam, Lion, Adadelta and Ftrl with all
+      their settings, learning-rate schedules, ``weight_decay``, ``clipvalue``, ``loss_scale_factor``
+      and ``gradient_accumulation_steps``;
+    * ``compile``'s ``loss_weights`` of 1; ``metrics``, ``weighted_metrics``, ``run_eagerly``,
+      ``jit_compile`` and ``steps_per_execution`` change how ``fit`` runs, not what a step computes,
+      and are not used (the engine records loss and accuracy every epoch in one compiled graph).
+
+    Refused: any other layer type, including subclasses of ``Dense`` or ``Dropout`` (e.g.
+    ``SpatialDropout1D``, a Monte Carlo dropout layer); ``Dropout`` with ``noise_shape`` or after the
+    output layer; a dtype policy other than ``float32`` (e.g. ``mixed_bfloat16``, ``float64``);
+    ``trainable=False`` on the model or a layer; kernel, bias or activity regularizers; a bias
+    constraint, a kernel constraint other than ``MaxNorm`` (or a ``MaxNorm`` with a negative axis);
+    initializers that are plain functions; LoRA and quantized layers; an input of more than one
+    dimension; any other loss, activation of the output, ``from_logits``, ``label_smoothing``,
+    ``ignore_class``, a non-default loss ``axis`` or ``dtype``, ``reduction="sum"`` or ``None``;
+    ``loss_weights`` other than 1; other optimizers (Lamb, Adafactor, Muon, LossScaleOptimizer,
+    subclasses, ...), ``clipnorm``, ``global_clipnorm``, ``use_ema`` and
+    ``exclude_from_weight_decay``.
 
     Parameters
     ----------
     build_fn:
-        Zero-argument callable returning a compiled ``keras.Sequential`` of
-        ``Dense`` (optionally ``MaxNorm``-constrained) and ``Dropout`` layers
-        with a sigmoid or softmax output -- e.g. ``utils.models.baseline_model``
-        (the function, not ``baseline_model()``) or
-        ``functools.partial(build_mlp, hidden_dropout=0.5)``. The model starts
-        with ``keras.Input(shape=(n_features,))`` and is compiled with SGD,
-        Adam, AdamW, RMSprop, Adagrad, Adamax, Nadam, Lion, Adadelta or Ftrl.
+        Zero-argument callable returning a compiled ``keras.Sequential`` as above -- e.g.
+        ``utils.models.baseline_model`` (the function, not ``baseline_model()``) or
+        ``functools.partial(build_mlp, hidden_dropout=0.5)``. :func:`check_model` tells whether a
+        model is accepted.
     X, y:
         Features (unscaled; each training fold gets its own ``StandardScaler``)
         and integer class labels.
@@ -443,6 +794,10 @@ def fast_cv(
     warn:
         Issue a :class:`utils.results.TrainingFailureWarning` when splits
         diverged or collapsed.
+    memory_limit:
+        Refuse, before training, a run whose :func:`estimate_memory` exceeds
+        this many GB (10**9 bytes); the default, :data:`MEMORY_LIMIT_GB`,
+        keeps a chapter within Binder's 2 GB. ``None``: no limit.
 
     Returns
     -------
@@ -455,12 +810,18 @@ def fast_cv(
     epochs = _check_int("epochs", epochs)
     batch_size = _check_int("batch_size", batch_size)
     seed = _check_int("seed", seed, minimum=0)
-    splits = [(np.asarray(tr), np.asarray(te)) for tr, te in resolve_cv(cv, seed).split(X, y)]
-
-    # Splits are stacked only when they take the same number of steps per epoch.
-    groups: dict[int, list[int]] = {}
-    for k, (train, _) in enumerate(splits):
-        groups.setdefault(math.ceil(len(train) / batch_size), []).append(k)
+    _memory_limit_bytes(memory_limit)
+    splits = resolve_splits(cv, X, y, seed)  # a class too small for the folds is named before training
+    model = _build(build_fn)
+    _check_model_fits_data(model, X, y)  # every setting the engine would not honour, before training
+    estimate = _run_estimate(model, splits, batch_size)
+    _refuse_above_limit(
+        f"fast_cv, training {len(splits)} splits of this model at once,",
+        estimate.describe(),
+        estimate.total,
+        memory_limit,
+    )
+    groups = _step_groups(splits, batch_size)  # a stack per number of steps per epoch
 
     start = time.perf_counter()
     bar = tqdm(
@@ -478,9 +839,9 @@ def fast_cv(
             on_epoch()
 
     with bar:
-        for g, members in enumerate(groups.values()):
+        for g, members in enumerate(groups):
             group_history = _train_group(
-                build_fn,
+                model if g == 0 else _build(build_fn),
                 X,
                 y,
                 [splits[k] for k in members],
@@ -518,6 +879,7 @@ def run_sweep(
     seed: int = DEFAULT_SEED,
     n_jobs: int = -1,
     progress: bool = True,
+    memory_limit: float | None = MEMORY_LIMIT_GB,
 ) -> dict[str, CVResult]:
     """Run :func:`fast_cv` for every ``{label: build_fn}`` in ``configs``.
 
@@ -532,6 +894,12 @@ def run_sweep(
     A configuration some of whose splits diverged or collapsed is named in one
     :class:`utils.results.TrainingFailureWarning`.
 
+    Before any training, every configuration is checked as :func:`fast_cv` checks it, and in this
+    process (threads) the configurations that may train at the same time must fit within
+    ``memory_limit`` GB together: the sum of the largest ``n_jobs`` estimates
+    (:func:`estimate_memory`). ``n_jobs=1`` trains one at a time. With a distributed backend each
+    job is checked on its worker.
+
     Returns
     -------
     dict
@@ -543,9 +911,11 @@ def run_sweep(
         _check_build_fn(fn, f"configs[{name!r}]")
     epochs = _check_int("epochs", epochs)
     n_jobs = n_jobs if n_jobs == -1 else _check_int("n_jobs", n_jobs)
-    settings = dict(cv=cv, epochs=epochs, batch_size=batch_size, seed=seed)
+    settings = dict(cv=cv, epochs=epochs, batch_size=batch_size, seed=seed, memory_limit=memory_limit)
     backend, _ = joblib.parallel.get_active_backend(prefer="threads")
     in_process = isinstance(backend, (joblib.parallel.ThreadingBackend, joblib.parallel.SequentialBackend))
+    if in_process:
+        _check_sweep_memory(configs, X, y, n_jobs=n_jobs, **settings)
     bar = tqdm(total=epochs * len(configs), desc="sweep", disable=not progress, mininterval=0.5)
     lock = threading.Lock()
 
@@ -571,6 +941,31 @@ def run_sweep(
             stacklevel=2,
         )
     return {name: results[name] for name in configs}
+
+
+def _check_sweep_memory(configs, X, y, *, n_jobs, cv, epochs, batch_size, seed, memory_limit) -> None:
+    """Check every configuration as fast_cv would, and that the ones trained at once fit ``memory_limit``."""
+    X, y = _check_data(X, y)
+    batch_size = _check_int("batch_size", batch_size)
+    _memory_limit_bytes(memory_limit)
+    splits = resolve_splits(cv, X, y, _check_int("seed", seed, minimum=0))
+    estimates = {}
+    for name, build_fn in configs.items():
+        model = _build(build_fn)
+        _check_model_fits_data(model, X, y)
+        estimates[name] = _run_estimate(model, splits, batch_size)
+    at_once = min(joblib.effective_n_jobs(n_jobs), len(configs))
+    largest = sorted(estimates, key=lambda name: estimates[name].total, reverse=True)[:at_once]
+    needed = sum(estimates[name].total for name in largest)
+    if at_once == 1:
+        what, shown, advice = f"run_sweep, training {largest[0]!r},", estimates[largest[0]].describe(), ""
+    else:
+        what = f"run_sweep, training up to {at_once} configurations at once (n_jobs={n_jobs}),"
+        shown = f"about {needed / 1e9:.2f} GB for " + " and ".join(
+            f"{name!r} ({estimates[name].total / 1e9:.2f} GB)" for name in largest
+        )
+        advice = "Pass n_jobs=1 to train one configuration at a time. "
+    _refuse_above_limit(what, shown, needed, memory_limit, advice)
 
 
 def _sweep_job(name, build_fn, X, y, settings, on_epoch):

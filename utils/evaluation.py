@@ -12,6 +12,11 @@ label, that puts mostly one class in some test folds. :class:`KerasClassifier`
 below restores the classifier tags, and :func:`resolve_cv` turns an integer
 into an explicit ``StratifiedKFold(shuffle=True)``, so no caller gets
 unstratified folds by accident.
+
+:func:`resolve_splits` makes the splits of both this recipe and the fast engine, and checks them
+against the labels before any training: a class with fewer rows than stratified k-fold needs
+(:func:`check_class_counts`), or a training fold of a single class (:func:`check_training_folds`),
+is named with its counts.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from collections.abc import Callable
 
 import numpy as np
 import scikeras.wrappers
-from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_split
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold, cross_validate, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import ClassifierTags
@@ -67,6 +72,100 @@ def resolve_cv(cv, seed: int = DEFAULT_SEED):
     )
 
 
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
+def _class_name(label) -> str:
+    """``class 2`` or ``class 'M'``: a label as the user wrote it (NumPy scalars as Python values)."""
+    value = label.item() if isinstance(label, np.generic) else label
+    return f"class {value!r}"
+
+
+def check_labels(y, X=None) -> np.ndarray:
+    """Return ``y`` as a 1-D array, or raise ``ValueError`` unless it holds one label per row of ``X``.
+
+    ``X`` may be ``None`` (only ``y`` is checked).
+    """
+    if y is None:
+        raise ValueError("y must be the class labels, one per row of X (a 1-D array), got None")
+    labels = np.asarray(y)
+    if labels.ndim != 1 or labels.size == 0:
+        raise ValueError(f"y must be a non-empty 1-D array of class labels, got shape {labels.shape}")
+    if X is not None and len(X) != labels.size:
+        raise ValueError(
+            f"X has {len(X)} rows but y has {labels.size} labels: they must match, one label per row"
+        )
+    return labels
+
+
+def check_class_counts(y, n_splits: int) -> None:
+    """Raise ``ValueError`` unless ``y`` has two or more classes and at least ``n_splits`` rows of each.
+
+    Stratified ``n_splits``-fold cross-validation puts rows of every class into every test fold; a
+    class with fewer rows leaves some folds without it (scikit-learn only warns), and a class with one
+    row leaves a training fold without it. The message names each class that is short, with its count.
+    """
+    n_splits = check_int("n_splits", n_splits, minimum=2)
+    classes, counts = np.unique(check_labels(y), return_counts=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"y holds a single {_class_name(classes[0])} ({_rows(int(counts[0]))}): classification needs two "
+            "or more classes"
+        )
+    short = [f"{_class_name(c)} has only {_rows(int(n))}" for c, n in zip(classes, counts) if n < n_splits]
+    if short:
+        raise ValueError(
+            f"{' and '.join(short)} (of {len(y)} in y), but stratified {n_splits}-fold cross-validation needs at least "
+            f"{n_splits} rows of every class (one in each test fold): use fewer folds, or collect more rows "
+            "of that class"
+        )
+
+
+def check_training_folds(y, splits) -> None:
+    """Raise ``ValueError`` naming the first split whose training fold holds fewer than two classes.
+
+    A network trained on one class learns nothing, and the engine's check for failed training (a loss no
+    better than a constant guess of the class frequencies) needs two classes to mean anything.
+    ``splits`` is a sequence of ``(train, test)`` index arrays.
+    """
+    labels = check_labels(y)
+    for k, (train, _) in enumerate(splits):
+        classes, counts = np.unique(labels[np.asarray(train)], return_counts=True)
+        if len(classes) < 2:
+            held = f"only {_class_name(classes[0])} ({_rows(int(counts[0]))})" if len(classes) else "no rows"
+            raise ValueError(
+                f"split {k}'s training fold holds {held}: every training fold needs two or more classes. "
+                "Use a stratified, shuffled splitter, e.g. cv=StratifiedKFold(5, shuffle=True, random_state=0)"
+            )
+
+
+def _folds_per_pass(splitter) -> int | None:
+    """The number of stratified folds each pass of ``splitter`` makes, or ``None`` if it is not k-fold stratified."""
+    if isinstance(splitter, (StratifiedKFold, SubsampledStratifiedKFold)):
+        return splitter.n_splits
+    if isinstance(splitter, RepeatedStratifiedKFold):
+        return splitter.cvargs.get("n_splits")
+    return None
+
+
+def resolve_splits(cv, X, y, seed: int = DEFAULT_SEED) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``(train, test)`` index arrays of ``cv`` (see :func:`resolve_cv`) on ``X, y``, checked before training.
+
+    Raises ``ValueError`` naming the class and its rows when a stratified k-fold ``cv`` has fewer than k
+    rows of a class (:func:`check_class_counts`), and naming the split when a training fold would hold
+    a single class (:func:`check_training_folds`), so that no mistake shows only after training.
+    """
+    splitter = resolve_cv(cv, seed)
+    labels = check_labels(y, X)
+    folds = _folds_per_pass(splitter)
+    if folds is not None:
+        check_class_counts(labels, folds)
+    splits = [(np.asarray(train), np.asarray(test)) for train, test in splitter.split(X, labels)]
+    check_training_folds(labels, splits)
+    return splits
+
+
 class SubsampledStratifiedKFold:
     """Stratified, shuffled k-fold cross-validation with training folds cut down to ``train_size`` rows.
 
@@ -103,21 +202,52 @@ class SubsampledStratifiedKFold:
         return self.n_splits
 
     def split(self, X, y, groups=None):
-        """Yield ``(train, test)`` index arrays; ``train`` is sorted."""
-        y = np.asarray(y)
+        """Yield ``(train, test)`` index arrays; ``train`` is sorted.
+
+        ``X`` may be ``None``; if given, it must have one row per label. Every split is checked before
+        the first is yielded: ``ValueError`` names a class with fewer than ``n_splits`` rows, and a
+        ``train_size`` that a stratified sample of a training fold cannot have.
+        """
+        y = check_labels(y, X)
+        check_class_counts(y, self.n_splits)
         folds = StratifiedKFold(self.n_splits, shuffle=True, random_state=self.random_state)
-        for k, (train, test) in enumerate(folds.split(np.zeros((len(y), 1)), y)):
+        splits = list(folds.split(np.zeros((len(y), 1)), y))
+        if self.train_size is not None:
+            for train, _ in splits:
+                self._check_train_size(y, train)
+        for k, (train, test) in enumerate(splits):
             if self.train_size is None or self.train_size == len(train):
                 yield train, test
                 continue
-            if self.train_size > len(train):
-                raise ValueError(
-                    f"train_size={self.train_size} exceeds the {len(train)} rows of a training fold"
-                )
             sample, _ = train_test_split(
                 train, train_size=self.train_size, stratify=y[train], random_state=self.random_state + k
             )
             yield np.sort(sample), test
+
+    def _check_train_size(self, y, train) -> None:
+        """Raise ``ValueError`` unless a stratified sample of ``train_size`` rows can be drawn from ``train``."""
+        size, rows = self.train_size, len(train)
+        if size > rows:
+            raise ValueError(
+                f"train_size={size} exceeds the {rows} rows of a training fold ({self.n_splits}-fold splits of "
+                f"{len(y)} rows): use train_size=None for the whole fold, or at most {rows}"
+            )
+        if size == rows:
+            return
+        classes, counts = np.unique(y[train], return_counts=True)
+        if size < len(classes) or rows - size < len(classes):
+            raise ValueError(
+                f"train_size={size}: a stratified sample of a {rows}-row training fold keeps at least one row of "
+                f"each of the {len(classes)} classes and leaves at least one of each out, so train_size must lie "
+                f"between {len(classes)} and {rows - len(classes)} (or be {rows}, or None for the whole fold)"
+            )
+        if counts.min() < 2:
+            short = classes[counts < 2]
+            raise ValueError(
+                f"{_class_name(short[0])} has {_rows(int((y == short[0]).sum()))} in all, so a training fold "
+                f"holds only {_rows(int(counts.min()))} of it; a stratified sample of a training fold needs at "
+                "least 2 rows of every class there: collect more rows of that class, or use train_size=None"
+            )
 
     def __repr__(self) -> str:
         return (
@@ -174,13 +304,13 @@ def reference_cv(
         raise ValueError(f"X must be 2-D and y 1-D with as many rows, got {X.shape} and {y.shape}")
     verbose = check_int("verbose", verbose, minimum=0)
     pipeline = make_reference_pipeline(build_fn, epochs=epochs, batch_size=batch_size, seed=seed)
-    splitter = resolve_cv(cv, seed)
+    splits = resolve_splits(cv, X, y, seed)  # checked before any training
     start = time.perf_counter()
     out = cross_validate(
         pipeline,
         X,
         y,
-        cv=splitter,
+        cv=splits,
         scoring="accuracy",
         return_indices=True,
         return_estimator=True,

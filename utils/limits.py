@@ -25,15 +25,19 @@ PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 def load_limits(path: str | Path = PYPROJECT) -> dict:
     """Return the ``[tool.dropout-course.limits]`` table of ``path``, checked.
 
-    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` when the
-    table, ``cell-seconds`` or ``chapter-seconds`` is missing or not a positive
-    whole number of seconds.
+    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file when it is
+    not valid TOML, or when the table, ``cell-seconds`` or ``chapter-seconds`` is missing or not a
+    positive whole number of seconds.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no pyproject.toml with the course's limits at {path}")
     with path.open("rb") as f:
-        limits = tomllib.load(f).get("tool", {}).get("dropout-course", {}).get("limits")
+        try:
+            settings = tomllib.load(f)
+        except tomllib.TOMLDecodeError as error:  # its message gives the line, not the file
+            raise ValueError(f"{path} is not valid TOML: {error}") from None
+    limits = settings.get("tool", {}).get("dropout-course", {}).get("limits")
     if not isinstance(limits, dict):
         raise ValueError(f"{path} has no [tool.dropout-course.limits] table")
     try:

@@ -21,7 +21,9 @@ The question format (a subset of jupyterquiz's, kept strict so that a typo fails
 
 Every answer has feedback of at least :data:`MIN_FEEDBACK_WORDS` words, so that it can say why
 the answer is right or wrong. Text is HTML (``<code>``, ``<b>``, ``<i>``, ``<em>``, ``<strong>``,
-``<sup>``, ``<sub>``, ``<br>``); a literal ``<`` is written ``&lt;``. TeX (``$...$``) is refused,
+``<sup>``, ``<sub>``, ``<br>``), every tag but ``<br>`` closed within the same text; a literal
+``<`` is written ``&lt;``. Two answers of a question (or two questions) whose texts differ only in
+white space count as the same text. TeX (``$...$``) is refused,
 because JupyterLab and Colab do not typeset it in outputs.
 """
 
@@ -58,6 +60,7 @@ _NUMERIC_KEYS = {
     "default": ({"type", "feedback"}, set()),
 }
 _ALLOWED_TAG = re.compile(r"</?(code|b|i|em|strong|sup|sub)>|<br\s*/?>")
+_PAIRED_TAG = re.compile(r"<(/?)(code|b|i|em|strong|sup|sub)>")
 _CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"  # the repository's chapters/ folder
 _shown = 0  # quizzes shown in this process, so that two quizzes on one page never share an HTML id
 
@@ -92,12 +95,39 @@ def _check_text(value, name: str, where: str, min_words: int = 1) -> None:
             f"{where}: {name} contains '<' outside the allowed tags (code, b, i, em, strong, sup, sub, br); "
             "write a literal '<' as '&lt;'"
         )
+    _check_tags_balanced(value, name, where)
     words = len(_ALLOWED_TAG.sub(" ", value).split())
     if words < min_words:
         raise QuizError(
             f"{where}: {name} has {words} word(s); feedback needs at least {min_words} to say why the answer is "
             f"right or wrong: {value!r}"
         )
+
+
+def _check_tags_balanced(value: str, name: str, where: str) -> None:
+    """Raise QuizError unless every ``<code>``, ``<b>``, ... in ``value`` is closed, in order, within it.
+
+    An unclosed tag would format everything after it (the other answers, the feedback) in the
+    rendered quiz; ``<br>`` needs no closing tag.
+    """
+    open_tags: list[str] = []
+    for match in _PAIRED_TAG.finditer(value):
+        closing, tag = match.group(1) == "/", match.group(2)
+        if not closing:
+            open_tags.append(tag)
+        elif not open_tags:
+            raise QuizError(f"{where}: {name} has </{tag}> without an opening <{tag}>: {value!r}")
+        elif open_tags[-1] != tag:
+            raise QuizError(f"{where}: {name} closes <{open_tags[-1]}> with </{tag}>: {value!r}")
+        else:
+            open_tags.pop()
+    if open_tags:
+        raise QuizError(f"{where}: {name} has an unclosed <{open_tags[-1]}> tag: {value!r}")
+
+
+def _same_text_key(text: str) -> str:
+    """What a reader sees of ``text``: runs of white space count as one space, leading and trailing none."""
+    return " ".join(text.split())
 
 
 def _check_bool(value, where: str) -> None:
@@ -125,9 +155,12 @@ def _check_choices(question: dict, where: str) -> None:
         _check_text(answer["answer"], "'answer'", at)
         _check_bool(answer["correct"], at)
         _check_text(answer["feedback"], "'feedback'", at, MIN_FEEDBACK_WORDS)
-        if answer["answer"] in seen:
-            raise QuizError(f"{at}: the same answer text appears twice: {answer['answer']!r}")
-        seen.add(answer["answer"])
+        key = _same_text_key(answer["answer"])
+        if key in seen:
+            raise QuizError(
+                f"{at}: the same answer text appears twice (white space aside): {answer['answer']!r}"
+            )
+        seen.add(key)
     n_correct = sum(answer["correct"] for answer in answers)
     if question["type"] == "multiple_choice" and n_correct != 1:
         raise QuizError(
@@ -229,9 +262,10 @@ def check_questions(questions, source: str = "questions") -> None:
             )
         _check_keys(question, _QUESTION_KEYS[kind], where)
         _check_text(question["question"], "'question'", where)
-        if question["question"] in texts:
-            raise QuizError(f"{where}: the same question text appears twice")
-        texts.add(question["question"])
+        key = _same_text_key(question["question"])
+        if key in texts:
+            raise QuizError(f"{where}: the same question text appears twice (white space aside)")
+        texts.add(key)
         if kind == "numeric":
             _check_numeric(question, where)
         else:
