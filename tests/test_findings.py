@@ -141,7 +141,13 @@ def test_a_failed_split_in_either_run_is_training_failed_never_an_effect(which):
     name, kind = ("dropout 0.8", "collapsed") if which == "a" else ("standard", "diverged")
     assert finding.failure == f"{name}: 2 of 4 splits {kind}"
     assert str(finding) == f"training failed ({name}: 2 of 4 splits {kind})"
-    assert "no effect is read from it" in finding.sentence()
+    if which == "a":
+        assert finding.failed == "a" and "the change stopped the network from training" in finding.sentence()
+    else:
+        assert (
+            finding.failed == "b"
+            and "standard, the run it is compared with, did not train" in finding.sentence()
+        )
     assert math.isnan(finding.difference) and math.isnan(finding.half_width)
     with pytest.raises(ValueError, match="no test"):
         finding.detection_probability(5.0)
@@ -242,6 +248,8 @@ def test_a_finding_checks_its_own_fields():
         Finding("better", "a", "b")
     with pytest.raises(ValueError, match="needs its test"):
         Finding("helped", "a", "b")
+    with pytest.raises(ValueError, match="failed must be"):
+        Finding("training failed", "a", "b", failed="x")
     with pytest.raises(ValueError, match="better must be 'higher' or 'lower'"):
         Quantity("x", "up", "scores")
     with pytest.raises(ValueError, match="source must be"):
@@ -291,7 +299,8 @@ def test_findings_table_labels_and_markdown():
     assert findings.labels("helped") == [500]
     assert findings.labels("no clear effect", "training failed") == [100, 1000]
     table = findings.table()
-    assert list(table.columns) == ["verdict", "difference", "95% CI", "resolves ±", "note"]
+    assert list(table.columns) == ["verdict", "difference", "95% CI", "resolves ±", "detects (4 in 5)", "note"]
+    assert table.loc[100, "detects (4 in 5)"] == round(findings[100].detectable, 1)
     assert (
         table.loc[500, "verdict"] == "helped"
         and table.loc[1000, "note"] == "dropout: 4 of 4 splits collapsed"
@@ -455,8 +464,9 @@ def test_compare_on_test_set_refuses_to_read_a_failed_run_as_an_effect():
         train_loss_b=[0.4, float("nan"), 0.3],
         y_train=y_train,
     )
-    assert found.verdict == "training failed"
+    assert found.verdict == "training failed" and found.failed == "both"
     assert found.failure == "dropout: 2 of 3 runs collapsed; standard: 1 of 3 runs diverged"
+    assert "Neither run trained" in found.sentence()
     trained = compare_on_test_set(
         base, base, a="x", b="y", train_loss_a=[0.5] * 3, train_loss_b=[0.6] * 3, y_train=y_train
     )

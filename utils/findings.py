@@ -8,7 +8,9 @@ here and nowhere else:
 - **no clear effect**: the interval contains zero; the finding also says what the design can
   resolve (the interval's half-width, and the difference it would detect four times in five);
 - **training failed**: a split of either run diverged or collapsed, so its score is not that of a
-  trained model; the finding says which run and how many splits, and reads no effect from it;
+  trained model; the finding says which run and how many splits, and reads no effect on accuracy from
+  it (when only the changed run failed, that *is* an effect of the change, on whether the network
+  trains at all, and the sentence says so);
 - **never acted**: the changed run ran identically, on every split and epoch, to a *twin* that has
   the same change with another setting (e.g. a max-norm bound of 1000 instead of 3): the setting
   that tells them apart never altered a single update;
@@ -204,6 +206,8 @@ class Finding:
         one of training speed.
     twin:
         For *never acted*: the name of the twin run ``a`` matched.
+    failed:
+        For *training failed*: which runs did not train, ``"a"``, ``"b"`` or ``"both"``.
     """
 
     verdict: str
@@ -214,12 +218,15 @@ class Finding:
     failure: str = ""
     note: str = ""
     twin: str = ""
+    failed: str = ""
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
         if self.verdict in ("helped", "hurt", "no clear effect") and self.test is None:
             raise ValueError(f"a {self.verdict!r} finding needs its test")
+        if self.failed not in ("", "a", "b", "both"):
+            raise ValueError(f"failed must be '', 'a', 'b' or 'both', got {self.failed!r}")
 
     # -- numbers, in the quantity's units --------------------------------------------------------
     def _scaled(self, value: float) -> float:
@@ -291,10 +298,16 @@ class Finding:
         q = self.quantity
         unit = f" {q.unit}" if q.unit else ""
         if self.verdict == "training failed":
-            return (
-                f"{head} ({self.failure}). A run that did not train says nothing about the change, so no "
-                "effect is read from it."
+            consequence = {
+                "a": f"{self.a} did not train at these settings while {self.b} did: the change stopped the "
+                "network from training, so its effect on accuracy cannot be read",
+                "b": f"{self.b}, the run it is compared with, did not train, so no difference in accuracy can be read",
+                "both": "Neither run trained, so no difference in accuracy can be read",
+            }.get(
+                self.failed,
+                "A run that did not train measures no accuracy, so no difference in accuracy can be read",
             )
+            return f"{head} ({self.failure}). {consequence}."
         if self.verdict == "never acted":
             return (
                 f"{head}: it ran identically to {self.twin} on every split and epoch, so the setting that "
@@ -380,7 +393,8 @@ def compare(
             )
     failures = [f"{r.label or n}: {r.failure_note()}" for n, r in (("a", a), ("b", b)) if r.n_failed]
     if failures:
-        return Finding("training failed", name_a, name_b, quantity, failure="; ".join(failures))
+        which = "both" if a.n_failed and b.n_failed else ("a" if a.n_failed else "b")
+        return Finding("training failed", name_a, name_b, quantity, failure="; ".join(failures), failed=which)
     if a.history is not None and b.history is not None and identical_runs(a, b):
         return Finding("identical runs", name_a, name_b, quantity)
     if twin is not None and a.history is not None and twin.history is not None and identical_runs(a, twin):
@@ -439,8 +453,8 @@ def compare_on_test_set(
 
     a = check_text("a", a)
     b = check_text("b", b)
-    failures = []
-    for name, losses in ((a, train_loss_a), (b, train_loss_b)):
+    failures, failed_arms = [], []
+    for arm, name, losses in (("a", a, train_loss_a), ("b", b, train_loss_b)):
         if losses is None:
             continue
         if y_train is None:
@@ -451,8 +465,10 @@ def compare_on_test_set(
         for flags, word in ((diverged, "diverged"), (collapsed, "collapsed")):
             if flags.any():
                 failures.append(f"{name}: {int(flags.sum())} of {flags.size} runs {word}")
+                failed_arms.append(arm)
     if failures:
-        return Finding("training failed", a, b, ACCURACY, failure="; ".join(failures))
+        which = "both" if {"a", "b"} <= set(failed_arms) else failed_arms[0]
+        return Finding("training failed", a, b, ACCURACY, failure="; ".join(failures), failed=which)
     test = seeds_paired_ttest(correct_a, correct_b, alpha)
     verdict = (
         "no clear effect" if not test.significant else ("helped" if test.mean_difference > 0 else "hurt")
@@ -496,7 +512,8 @@ class Findings(Mapping):
         return [label for label, finding in self._items.items() if finding.verdict in verdicts]
 
     def table(self):
-        """One row per finding: verdict, difference, its interval, half-width and notes."""
+        """One row per finding: verdict, difference, its interval, its half-width (the smallest observed
+        difference the design calls real), the true difference it detects four times in five, and notes."""
         import pandas as pd
 
         rows = {}
@@ -509,6 +526,7 @@ class Findings(Mapping):
                 if f.tested
                 else "",
                 "resolves ±": round(f.half_width, f.quantity.digits) if f.tested else None,
+                "detects (4 in 5)": round(f.detectable, f.quantity.digits) if f.tested else None,
                 "note": f.failure or f.note or (f"identical to {f.twin}" if f.twin else ""),
             }
         return pd.DataFrame.from_dict(rows, orient="index")
