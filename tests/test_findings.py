@@ -299,7 +299,14 @@ def test_findings_table_labels_and_markdown():
     assert findings.labels("helped") == [500]
     assert findings.labels("no clear effect", "training failed") == [100, 1000]
     table = findings.table()
-    assert list(table.columns) == ["verdict", "difference", "95% CI", "resolves ±", "detects (4 in 5)", "note"]
+    assert list(table.columns) == [
+        "verdict",
+        "difference",
+        "95% CI",
+        "resolves ±",
+        "detects (4 in 5)",
+        "note",
+    ]
     assert table.loc[100, "detects (4 in 5)"] == round(findings[100].detectable, 1)
     assert (
         table.loc[500, "verdict"] == "helped"

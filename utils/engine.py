@@ -44,6 +44,7 @@ from __future__ import annotations
 from utils.checks import check_int as _check_int
 from utils.checks import check_positive as _check_positive
 from utils.evaluation import resolve_splits
+from utils.layers import DropConnectDense
 from utils.results import CVResult, TrainingFailureWarning, collapsed_splits, constant_guess_loss
 from utils.seed import DEFAULT_SEED
 
@@ -62,6 +63,22 @@ from sklearn.preprocessing import StandardScaler
 from tqdm.std import tqdm
 
 HISTORY_KEYS = ("loss", "accuracy", "train_eval_loss", "train_eval_accuracy", "val_loss", "val_accuracy")
+
+#: The layer types the engine stacks (exactly these types: a subclass may compute something else).
+STACKABLE_LAYERS = (
+    keras.layers.Dense,
+    DropConnectDense,
+    keras.layers.Dropout,
+    keras.layers.GaussianDropout,
+    keras.layers.AlphaDropout,
+)
+_NOISE_LAYERS = {
+    keras.layers.Dropout: "dropout",
+    keras.layers.GaussianDropout: "gaussian",
+    keras.layers.AlphaDropout: "alpha",
+}
+#: SELU's negative saturation value, -scale * alpha: where AlphaDropout puts a dropped unit.
+_ALPHA_P = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
 
 #: Optimizers whose update of a weight depends only on that weight, its own gradient and its own
 #: slots (plus global counters such as the step number), so that one optimizer over the stacked
@@ -258,10 +275,12 @@ def _check_layers(model: keras.Model) -> list[keras.layers.Layer]:
         raise _refusal("a model with trainable=False", "it trains every weight")
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     for layer in layers:
-        if type(layer) not in (keras.layers.Dense, keras.layers.Dropout):
+        if type(layer) not in STACKABLE_LAYERS:
             raise ValueError(
-                f"fast_cv supports Dense and Dropout layers only, got {type(layer).__name__} "
-                f"('{layer.name}'); evaluate such a model with utils.evaluation.reference_cv"
+                f"fast_cv supports Dense and Dropout layers only (and GaussianDropout, AlphaDropout and "
+                f"utils.layers.DropConnectDense), got {type(layer).__name__} ('{layer.name}'); train such a "
+                "model with utils.training.keras_cv (Keras's own fit, split by split, the same protocol) "
+                "or utils.evaluation.reference_cv"
             )
         what = f"layer '{layer.name}' ({type(layer).__name__})"
         if layer.dtype_policy.name != "float32":
@@ -273,7 +292,7 @@ def _check_layers(model: keras.Model) -> list[keras.layers.Layer]:
             raise _refusal(f"{what} with trainable=False", "it trains every weight, frozen or not")
         if isinstance(layer, keras.layers.Dense):
             _check_dense(layer, what)
-        elif layer.noise_shape is not None:
+        elif getattr(layer, "noise_shape", None) is not None:
             raise _refusal(
                 f"{what} with noise_shape={layer.noise_shape!r}",
                 "it drops every unit of every example independently",
@@ -360,10 +379,11 @@ class _StackedNetwork:
         self.variables: list[keras.Variable] = []
         dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
         for layer in model.layers:
-            if isinstance(layer, keras.layers.Dropout):
-                self.steps.append(("dropout", float(layer.rate)))
-            elif isinstance(layer, keras.layers.Dense):
-                self.steps.append(("dense", *self._stack_dense(layer, n, layer_seeds)))
+            if type(layer) in _NOISE_LAYERS:
+                self.steps.append((_NOISE_LAYERS[type(layer)], float(layer.rate)))
+            elif isinstance(layer, keras.layers.Dense):  # a DropConnectDense drops weights at this rate
+                rate = float(layer.rate) if type(layer) is DropConnectDense else 0.0
+                self.steps.append(("dense", *self._stack_dense(layer, n, layer_seeds), rate))
         self.n_features = int(dense[0].kernel.shape[0])
         self.n_outputs = int(dense[-1].units)
         self.optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
@@ -397,18 +417,37 @@ class _StackedNetwork:
         last = layer.activation
         return kernel, bias, last
 
+    def _noise(self, kind: str, rate: float, h):
+        """What a training-mode ``Dropout`` / ``GaussianDropout`` / ``AlphaDropout`` does to ``h``, drawn
+        independently for every split, example and unit (as Keras's layers, ``keras/src/layers/regularization``)."""
+        if kind == "dropout":  # zero with probability rate, scale the kept units by 1 / (1 - rate)
+            return keras.random.dropout(h, rate, seed=self.seed_generator)
+        if kind == "gaussian":  # multiply by noise of mean 1 and variance rate / (1 - rate)
+            return h * keras.random.normal(
+                h.shape, mean=1.0, stddev=math.sqrt(rate / (1.0 - rate)), seed=self.seed_generator
+            )
+        kept = tf.cast(keras.random.uniform(h.shape, seed=self.seed_generator) >= rate, h.dtype)
+        a = ((1 - rate) * (1 + rate * _ALPHA_P**2)) ** -0.5  # keeps SELU's mean 0 and variance 1
+        b = -a * _ALPHA_P * rate
+        return a * (h * kept + _ALPHA_P * (1 - kept)) + b
+
     def logits(self, x, training: bool):
         """Forward pass of all copies: ``x`` is ``(n, batch, features)``."""
         dense_steps = [s for s in self.steps if s[0] == "dense"]
         last_dense = dense_steps[-1]
         h = x
         for step in self.steps:
-            if step[0] == "dropout":
+            if step[0] != "dense":
                 if training and step[1] > 0:
-                    h = keras.random.dropout(h, step[1], seed=self.seed_generator)
+                    h = self._noise(step[0], step[1], h)
                 continue
-            _, kernel, bias, activation = step
-            h = tf.matmul(h, kernel)
+            _, kernel, bias, activation, rate = step
+            if training and rate > 0:  # DropConnect: a fresh mask over the kernel for every example
+                mask_shape = (*h.shape[:2], *kernel.shape[1:])  # (n, batch, inputs, units)
+                kept = tf.cast(keras.random.uniform(mask_shape, seed=self.seed_generator) >= rate, h.dtype)
+                h = tf.einsum("nbi,nbio->nbo", h, kernel[:, None] * kept / (1.0 - rate))
+            else:
+                h = tf.matmul(h, kernel)
             if bias is not None:
                 h = h + bias
             if step is not last_dense:
@@ -496,8 +535,12 @@ def _check_model_fits_data(model: keras.Model, X, y) -> None:
         raise ValueError(f"labels must lie in 0..{n_classes - 1} for this model, got {y.min()}..{y.max()}")
 
 
-def _train_group(model, X, y, splits, *, epochs, batch_size, seed, on_epoch):
-    """Train one stack of splits, copies of ``model``, that all have the same number of steps per epoch."""
+def _train_group(model, X, y, splits, *, epochs, batch_size, seed, on_epoch, build_fn=None):
+    """Train one stack of splits, copies of ``model``, that all have the same number of steps per epoch.
+
+    Returns the history and, when ``build_fn`` is given, one :class:`TrainedSplit` per split: a fresh
+    model from ``build_fn`` holding that split's trained weights, and the split's scaler.
+    """
     n = len(splits)
     net = _StackedNetwork(model, n, seed)
 
@@ -513,8 +556,10 @@ def _train_group(model, X, y, splits, *, epochs, batch_size, seed, on_epoch):
     Xte = np.zeros((n, max(n_test), d), "float32")
     yte = np.zeros((n, max(n_test)), "float32")
     wte = np.zeros((n, max(n_test)), "float32")
+    scalers = []
     for k, (train, test) in enumerate(splits):
         scaler = StandardScaler().fit(X[train])  # training fold only: no leakage
+        scalers.append(scaler)
         Xtr[k, : len(train)] = scaler.transform(X[train])
         ytr[k, : len(train)] = y[train]
         wtr[k, : len(train)] = 1.0
@@ -564,7 +609,28 @@ def _train_group(model, X, y, splits, *, epochs, batch_size, seed, on_epoch):
             history[key][:, epoch] = value.numpy()
         if on_epoch is not None:
             on_epoch()
-    return history
+    if build_fn is None:
+        return history, None
+    trained = []
+    for k, scaler in enumerate(scalers):
+        copy = _build(build_fn)
+        for variable, stacked in zip(copy.trainable_variables, net.variables):
+            variable.assign(stacked.numpy()[k].reshape(variable.shape))
+        trained.append(TrainedSplit(scaler, copy))
+    return history, trained
+
+
+class TrainedSplit(NamedTuple):
+    """One split's trained network, as ``fast_cv(..., keep_models=True)`` returns it in ``CVResult.models``."""
+
+    scaler: StandardScaler
+    """The split's ``StandardScaler``, fitted on its training fold: apply it to rows before the model."""
+    model: keras.Model
+    """A model from ``build_fn`` holding the split's trained weights (its optimizer state is not copied)."""
+
+    def predict(self, X) -> np.ndarray:
+        """The model's outputs (dropout off) for unscaled rows ``X``."""
+        return keras.ops.convert_to_numpy(self.model(self.scaler.transform(np.asarray(X)).astype("float32")))
 
 
 #: The default of ``memory_limit`` (GB): with TensorFlow's own 0.7-0.8 GB and a chapter's data and
@@ -658,15 +724,20 @@ def estimate_memory(
     dense = n_features + sum(
         int(layer.units) for layer in model.layers if isinstance(layer, keras.layers.Dense)
     )
-    dropout = sum(
-        int(layer.output.shape[-1]) for layer in model.layers if isinstance(layer, keras.layers.Dropout)
+    dropout = sum(int(layer.output.shape[-1]) for layer in model.layers if type(layer) in _NOISE_LAYERS)
+    # DropConnect draws a mask over the kernel for every example: the mask, the masked kernels and their
+    # gradient, each batch_size times the kernel
+    dropconnect = sum(
+        int(np.prod(layer.kernel.shape)) for layer in model.layers if type(layer) is DropConnectDense
     )
     stack = 4 * n_splits  # bytes of one float32 number in every copy
     return MemoryEstimate(
         weights=stack * per_copy,
         optimizer_state=round(stack * per_copy * slots),
         data=stack * (n_train + n_test) * (n_features + 2),
-        training_step=round(stack * (per_copy + temporaries * largest + batch_size * (2 * dense + dropout))),
+        training_step=round(
+            stack * (per_copy + temporaries * largest + batch_size * (2 * dense + dropout + 3 * dropconnect))
+        ),
         evaluation=round(1.5 * stack * (n_train + n_test) * dense),
     )
 
@@ -727,6 +798,7 @@ def fast_cv(
     on_epoch: Callable[[], None] | None = None,
     warn: bool = True,
     memory_limit: float | None = MEMORY_LIMIT_GB,
+    keep_models: bool = False,
 ) -> CVResult:
     """Cross-validate the model that ``build_fn`` returns, all splits at once.
 
@@ -798,6 +870,9 @@ def fast_cv(
         Refuse, before training, a run whose :func:`estimate_memory` exceeds
         this many GB (10**9 bytes); the default, :data:`MEMORY_LIMIT_GB`,
         keeps a chapter within Binder's 2 GB. ``None``: no limit.
+    keep_models:
+        Also return every split's trained network, as ``CVResult.models``
+        (one :class:`TrainedSplit` per split, in split order), to look inside it.
 
     Returns
     -------
@@ -832,6 +907,7 @@ def fast_cv(
         leave=False,
     )
     history = {key: np.empty((len(splits), epochs)) for key in HISTORY_KEYS}
+    models: list | None = [None] * len(splits) if keep_models else None
 
     def tick():
         bar.update()
@@ -840,7 +916,7 @@ def fast_cv(
 
     with bar:
         for g, members in enumerate(groups):
-            group_history = _train_group(
+            group_history, trained = _train_group(
                 model if g == 0 else _build(build_fn),
                 X,
                 y,
@@ -849,9 +925,13 @@ def fast_cv(
                 batch_size=batch_size,
                 seed=seed + 7919 * g,
                 on_epoch=tick,
+                build_fn=build_fn if keep_models else None,
             )
             for key in HISTORY_KEYS:
                 history[key][members] = group_history[key]
+            if keep_models:
+                for k, split_model in zip(members, trained):
+                    models[k] = split_model
     diverged = ~np.all(np.isfinite(history["loss"]), axis=1)
     constant = [constant_guess_loss(y[train]) for train, _ in splits]
     result = CVResult(
@@ -862,6 +942,7 @@ def fast_cv(
         label=label,
         diverged=diverged,
         collapsed=collapsed_splits(history["train_eval_loss"][:, -1], constant) & ~diverged,
+        models=models,
     )
     if warn:
         result.warn_if_failed()

@@ -93,6 +93,10 @@ class CVResult:
         better than a constant guess of the class frequencies
         (:func:`collapsed_splits`). It did not train, so its score says nothing
         about the method being tested.
+    models:
+        Each split's trained network and scaler (``utils.engine.TrainedSplit``),
+        when the run was asked to keep them (``fast_cv(..., keep_models=True)``);
+        ``None`` otherwise.
     """
 
     scores: np.ndarray
@@ -102,6 +106,7 @@ class CVResult:
     label: str = ""
     diverged: np.ndarray | None = field(default=None, repr=False)
     collapsed: np.ndarray | None = field(default=None, repr=False)
+    models: list | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         scores = np.asarray(self.scores, dtype=float)
@@ -110,6 +115,8 @@ class CVResult:
         if len(self.test_indices) != scores.size:
             raise ValueError(f"got {scores.size} scores but {len(self.test_indices)} test folds")
         object.__setattr__(self, "scores", scores)
+        if self.models is not None and len(self.models) != scores.size:
+            raise ValueError(f"got {scores.size} scores but {len(self.models)} models")
         for name in ("diverged", "collapsed"):
             flags = getattr(self, name)
             if flags is None:
