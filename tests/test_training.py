@@ -84,8 +84,13 @@ def test_epoch_metrics_are_what_evaluate_gives():
 def test_keras_cv_trains_a_convolutional_network_the_engine_cannot_stack():
     data = utils.load_mnist1d()
     rows = np.arange(300)
-    result = keras_cv(small_conv, data.X[rows], data.y[rows], cv=3, epochs=2, seed=0, progress=False)
+    result = keras_cv(
+        small_conv, data.X[rows], data.y[rows], cv=3, epochs=2, seed=0, progress=False, keep_models=True
+    )
     assert result.scores.shape == (3,) and np.all((result.scores >= 0) & (result.scores <= 1))
+    for split, test, score in zip(result.models, result.test_indices, result.scores):
+        predicted = split.predict(data.X[rows][test]).argmax(axis=1)
+        assert np.mean(predicted == data.y[rows][test]) == pytest.approx(score)
 
 
 def test_keras_cv_flags_a_collapsed_run(sonar):

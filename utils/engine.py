@@ -45,7 +45,13 @@ from utils.checks import check_int as _check_int
 from utils.checks import check_positive as _check_positive
 from utils.evaluation import resolve_splits
 from utils.layers import DropConnectDense
-from utils.results import CVResult, TrainingFailureWarning, collapsed_splits, constant_guess_loss
+from utils.results import (
+    CVResult,
+    TrainedSplit,
+    TrainingFailureWarning,
+    collapsed_splits,
+    constant_guess_loss,
+)
 from utils.seed import DEFAULT_SEED
 
 import math
@@ -618,19 +624,6 @@ def _train_group(model, X, y, splits, *, epochs, batch_size, seed, on_epoch, bui
             variable.assign(stacked.numpy()[k].reshape(variable.shape))
         trained.append(TrainedSplit(scaler, copy))
     return history, trained
-
-
-class TrainedSplit(NamedTuple):
-    """One split's trained network, as ``fast_cv(..., keep_models=True)`` returns it in ``CVResult.models``."""
-
-    scaler: StandardScaler
-    """The split's ``StandardScaler``, fitted on its training fold: apply it to rows before the model."""
-    model: keras.Model
-    """A model from ``build_fn`` holding the split's trained weights (its optimizer state is not copied)."""
-
-    def predict(self, X) -> np.ndarray:
-        """The model's outputs (dropout off) for unscaled rows ``X``."""
-        return keras.ops.convert_to_numpy(self.model(self.scaler.transform(np.asarray(X)).astype("float32")))
 
 
 #: The default of ``memory_limit`` (GB): with TensorFlow's own 0.7-0.8 GB and a chapter's data and

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -60,6 +61,21 @@ def collapsed_splits(final_train_loss, constant_loss) -> np.ndarray:
     return np.isfinite(loss) & (loss >= COLLAPSE_FRACTION * constant)
 
 
+class TrainedSplit(NamedTuple):
+    """One split's trained network, kept by ``fast_cv(..., keep_models=True)`` or ``keras_cv(..., keep_models=True)``."""
+
+    scaler: Any
+    """The split's ``sklearn.preprocessing.StandardScaler``, fitted on its training fold: apply it first."""
+    model: Any
+    """A ``keras.Model`` holding the split's trained weights."""
+
+    def predict(self, X) -> np.ndarray:
+        """The model's outputs (dropout off) for unscaled rows ``X``."""
+        import keras
+
+        return keras.ops.convert_to_numpy(self.model(self.scaler.transform(np.asarray(X)).astype("float32")))
+
+
 @dataclass(frozen=True)
 class CVResult:
     """Per-fold scores (and, from the fast engine, per-epoch histories).
@@ -94,7 +110,7 @@ class CVResult:
         (:func:`collapsed_splits`). It did not train, so its score says nothing
         about the method being tested.
     models:
-        Each split's trained network and scaler (``utils.engine.TrainedSplit``),
+        Each split's trained network and scaler (:class:`TrainedSplit`),
         when the run was asked to keep them (``fast_cv(..., keep_models=True)``);
         ``None`` otherwise.
     """

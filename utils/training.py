@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from utils.checks import check_int
 from utils.evaluation import resolve_splits
-from utils.results import CVResult, collapsed_splits, constant_guess_loss
+from utils.results import CVResult, TrainedSplit, collapsed_splits, constant_guess_loss
 from utils.seed import DEFAULT_SEED
 
 import time
@@ -75,6 +75,7 @@ def keras_cv(
     label: str = "",
     progress: bool = True,
     warn: bool = True,
+    keep_models: bool = False,
 ) -> CVResult:
     """Cross-validate the compiled model ``build_fn()`` returns with Keras's ``fit``, split by split.
 
@@ -99,6 +100,9 @@ def keras_cv(
         Print one line per split as it ends.
     warn:
         Issue a :class:`utils.results.TrainingFailureWarning` when splits diverged or collapsed.
+    keep_models:
+        Also return every split's trained network and scaler as ``CVResult.models``
+        (:class:`utils.results.TrainedSplit`, in split order).
     """
     if isinstance(build_fn, keras.layers.Layer) or not callable(build_fn):
         raise ValueError(
@@ -118,6 +122,7 @@ def keras_cv(
     splits = resolve_splits(cv, X, y, seed)
 
     history = {key: np.empty((len(splits), epochs)) for key in HISTORY_KEYS}
+    models = [] if keep_models else None
     start = time.perf_counter()
     for k, (train, test) in enumerate(splits):
         split_start = time.perf_counter()
@@ -142,6 +147,8 @@ def keras_cv(
         history["loss"][k] = fitted.history["loss"]
         history["accuracy"][k] = fitted.history["accuracy"]
         rows = np.array(metrics.rows)
+        if keep_models:
+            models.append(TrainedSplit(scaler, model))
         for j, key in enumerate(("train_eval_loss", "train_eval_accuracy", "val_loss", "val_accuracy")):
             history[key][k] = rows[:, j]
         if progress:
@@ -160,6 +167,7 @@ def keras_cv(
         label=label,
         diverged=diverged,
         collapsed=collapsed_splits(history["train_eval_loss"][:, -1], constant) & ~diverged,
+        models=models,
     )
     if warn:
         result.warn_if_failed()
