@@ -4,6 +4,7 @@ from utils.findings import (
     ACCURACY,
     FIT_THRESHOLD,
     GAP,
+    STILL_RISING,
     HELD_OUT_LOSS,
     TRAINING_ACCURACY,
     VERDICTS,
@@ -15,6 +16,7 @@ from utils.findings import (
     compare_on_test_set,
     curve_summary,
     estimate,
+    fit_note,
     identical_runs,
     rank,
 )
@@ -214,6 +216,50 @@ def test_a_loss_by_a_run_that_did_not_fit_its_training_rows_carries_a_note():
     # a gain over a run that did not fit is noted too (the loser is the slow one)
     assert "standard fit only" in compare(fast, run(BASE, "standard", hist=history(0.9)), **SIZES).note
     assert compare(slow, fast, check_fit=False, **SIZES).note == ""
+
+
+def rising_history(start, end, epochs=8, splits=4):
+    """A history whose training accuracy (dropout off) climbs linearly from start to end."""
+    base = history(splits=splits)
+    curve = np.linspace(start, end, epochs)
+    return {k: np.resize(v, (splits, epochs)) for k, v in base.items()} | {
+        "train_eval_accuracy": np.tile(curve, (splits, 1))
+    }
+
+
+def test_a_run_that_did_not_fit_is_told_apart_by_whether_it_was_still_rising():
+    # 8 epochs: the last quarter is 2 epochs; linear 0.70 -> 0.84 climbs 0.04 over them
+    rising = fit_note(run(BASE, "slow", hist=rising_history(0.70, 0.84)))
+    assert rising.startswith(
+        "But slow fit only 84.0% of its training rows (dropout off) after 8 epochs, still rising"
+    )
+    assert "(+4.0 points over its last 2 epochs)" in rising and "training speed, not generalization" in rising
+    # flat at 60%: it underfits; the note must not blame training speed
+    flat = fit_note(run(BASE, "small", hist=history(train_accuracy=0.60)))
+    assert (
+        "small fit only 60.0%" in flat and "had stopped rising (+0.0 points over its last 1 epochs)" in flat
+    )
+    assert "underfits" in flat and "not about training speed" in flat
+    # a gain above STILL_RISING over the last quarter is still rising, one below it has stopped
+    just_more = rising_history(0.5, 0.5 + 8 * STILL_RISING, epochs=8)  # 2 epochs gain 2.3 x STILL_RISING
+    assert "still rising" in fit_note(run(BASE, "m", hist=just_more))
+    just_less = rising_history(0.5, 0.5 + 3 * STILL_RISING, epochs=8)  # 2 epochs gain 0.86 x STILL_RISING
+    assert "stopped rising" in fit_note(run(BASE, "l", hist=just_less))
+    # too few epochs to tell: hedged
+    short = {k: v[:, :3] for k, v in history(train_accuracy=0.6).items()}
+    assert "may be training speed" in fit_note(run(BASE, "s", hist=short))
+    # fitted, or without a history: no note
+    assert fit_note(run(BASE, "f", hist=history(train_accuracy=FIT_THRESHOLD))) == ""
+    assert fit_note(run(BASE, "n")) == ""
+    with pytest.raises(ValueError, match="result must be a CVResult, got dict"):
+        fit_note({})
+    # compare uses it on the worse run
+    finding = compare(
+        run(BASE, "small", hist=history(train_accuracy=0.6)),
+        run(BETTER, "big", hist=history(seed=2)),
+        **SIZES,
+    )
+    assert finding.verdict == "hurt" and finding.note == flat
 
 
 # ------------------------------------------------------------------ bad input

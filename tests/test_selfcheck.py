@@ -388,6 +388,18 @@ def _units_with_dropout():
     return n / (1 - rate), [n / rate, n * (1 - rate), n / 0.5, n * (1 + rate)]
 
 
+def _gaussian_dropout_noise_sd():
+    """Chapter 8: the standard deviation of GaussianDropout(0.5)'s noise, measured on a layer."""
+    rate = 0.5
+    ones = np.ones((1000, 1000), "float32")
+    out = keras.ops.convert_to_numpy(keras.layers.GaussianDropout(rate, seed=1)(ones, training=True))
+    masked = keras.ops.convert_to_numpy(keras.layers.Dropout(rate, seed=1)(ones, training=True))
+    answer = float(np.sqrt(rate / (1 - rate)))
+    assert abs(out.mean() - 1) < 0.01 and abs(out.std() - answer) < 0.01, (out.mean(), out.std())
+    assert abs(masked.std() - answer) < 0.01, "the same spread as inverted dropout"
+    return answer, [rate, rate * (1 - rate), float(np.sqrt(rate))]
+
+
 NUMERIC_CHECKS = {
     "01_dropout_theory": [
         (("<code>Dropout(rate=0.2)</code>", "<code>training=True</code>", "value is 1.0"), _dropout_kept_unit)
@@ -409,6 +421,9 @@ NUMERIC_CHECKS = {
         (("<code>Dropout(0.25)</code>", "<code>model.evaluate</code>", "2.0"), _dropout_at_evaluation)
     ],
     "07_tuning_tips": [(("60 units", "<code>Dropout(0.2)</code>"), _units_with_dropout)],
+    "08_dropout_variants": [
+        (("<code>keras.layers.GaussianDropout(0.5)</code>", "standard deviation"), _gaussian_dropout_noise_sd)
+    ],
 }
 
 

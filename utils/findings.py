@@ -47,8 +47,14 @@ import numpy as np
 VERDICTS = ("helped", "hurt", "no clear effect", "training failed", "never acted", "identical runs")
 
 #: A run "fit" its training rows when its final training accuracy, measured with dropout off, is at
-#: least this; below it, a difference in test accuracy is partly one of training speed.
+#: least this; below it, a difference in test accuracy is partly one of training speed, unless the
+#: training accuracy had stopped rising (see :data:`STILL_RISING`).
 FIT_THRESHOLD = 0.98
+
+#: A run that did not fit its training rows was "still rising" when its training accuracy (dropout
+#: off, mean over the splits) gained more than this over the last quarter of its epochs; otherwise it
+#: had stopped rising, and it underfits rather than trains slowly.
+STILL_RISING = 0.01
 
 #: The chance of detection that :attr:`Finding.detectable` is quoted at ("four times in five").
 POWER = 0.8
@@ -409,16 +415,44 @@ def compare(
         verdict = "helped" if up == (quantity.better == "higher") else "hurt"
     note = ""
     if check_fit and verdict in ("helped", "hurt"):
-        worse = a if verdict == "hurt" else b
-        fit = _fit_accuracy(worse)
-        if fit is not None and fit < FIT_THRESHOLD:
-            epochs = worse.history["train_eval_accuracy"].shape[1]
-            note = (
-                f"But {worse.label or 'the worse run'} fit only {100 * fit:.1f}% of its training rows (dropout "
-                f"off) after {epochs} epochs: it had not finished learning, so part of this difference is "
-                "training speed, not generalization."
-            )
+        note = fit_note(a if verdict == "hurt" else b)
     return Finding(verdict, name_a, name_b, quantity, test, note=note)
+
+
+def fit_note(result: CVResult) -> str:
+    """The caution a difference calls for when ``result``, the worse run, did not fit its training rows.
+
+    Empty when the run fit them (final training accuracy with dropout off at least
+    :data:`FIT_THRESHOLD`) or has no such history. Otherwise the note says how much it fit and whether
+    its training accuracy was still rising over the last quarter of its epochs (by more than
+    :data:`STILL_RISING`): then it had not finished learning and part of the difference is training
+    speed; if not, it had stopped rising, and the difference is what the run can fit at all.
+    """
+    if not isinstance(result, CVResult):
+        raise ValueError(f"result must be a CVResult, got {type(result).__name__}")
+    fit = _fit_accuracy(result)
+    if fit is None or fit >= FIT_THRESHOLD:
+        return ""
+    curve = np.asarray(result.history["train_eval_accuracy"], float).mean(axis=0)
+    epochs = curve.size
+    head = (
+        f"But {result.label or 'the worse run'} fit only {100 * fit:.1f}% of its training rows (dropout off) "
+        f"after {epochs} epochs"
+    )
+    quarter = epochs // 4
+    if quarter == 0:
+        return head + ": it had not finished learning, so part of this difference may be training speed."
+    rise = curve[-1] - curve[-1 - quarter]
+    over = f"{100 * rise:+.1f} points over its last {quarter} epochs"
+    if rise > STILL_RISING:
+        return (
+            head + f", still rising ({over}): it had not finished learning, so part of this difference is "
+            "training speed, not generalization."
+        )
+    return (
+        head + f" and had stopped rising ({over}): it underfits, so this difference is about what it can "
+        "fit at all, not about training speed or overfitting."
+    )
 
 
 def compare_on_test_set(
