@@ -805,6 +805,7 @@ return {svgs: svgs.length, shapes: shapes, traces: traces, drawn: drawn, hover: 
 def _check_interactive_figures(browser, notebook: Path | None, shot_prefix: Path) -> list[str]:
     """Every interactive figure is drawn by plotly.js, and its slider and hover labels respond."""
     from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -845,12 +846,44 @@ def _check_interactive_figures(browser, notebook: Path | None, shot_prefix: Path
             problems.append(f"{where} has no caption")
         if not alt or not re.search(r"\d", alt[0].text):
             problems.append(f"{where} has no text alternative with numbers (#{name}-alt)")
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", figure)
+        # The whole figure in view, below the theme's sticky header: the mouse acts on what is shown.
+        browser.execute_script("window.scrollBy(0, arguments[0].getBoundingClientRect().top - 80);", figure)
         if before["slider"]:
             problems += _move_slider(browser, name, before, state)
         problems += _hover_two_points(browser, name, state)
-        figure.screenshot(str(shot_prefix) + f"--{name}.png")
+        _figure_screenshot(browser, figure, Path(f"{shot_prefix}--{name}.png"))  # with the last hover label
+        area = browser.find_element(By.CSS_SELECTOR, f"#{name}-plot .draglayer .nsewdrag")
+        ActionChains(browser).move_to_element_with_offset(
+            area, 0, -int(area.rect["height"] / 2) - 40
+        ).perform()
     return problems
+
+
+def _figure_screenshot(driver, element, path: Path):
+    """A PNG of one element, whole even when it is taller than the window (the window grows meanwhile)."""
+    rect = driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.left, r.top, r.width, r.height];", element
+    )
+    width = driver.execute_script("return window.innerWidth")
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": int(rect[1] + rect[3]) + 10, "deviceScaleFactor": 1, "mobile": False},
+    )
+    try:
+        scroll = driver.execute_script(
+            "return [window.scrollX, window.scrollY];"
+        )  # the clip is in page coordinates
+        clip = {
+            "x": rect[0] + scroll[0],
+            "y": rect[1] + scroll[1],
+            "width": rect[2],
+            "height": rect[3],
+            "scale": 1,
+        }
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": clip})
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    path.write_bytes(base64.b64decode(shot["data"]))
 
 
 def _move_slider(browser, name: str, before: dict, state) -> list[str]:
@@ -909,7 +942,6 @@ def _hover_two_points(browser, name: str, state) -> list[str]:
         except TimeoutException:
             pass
         labels.append(state()["hover"])
-    ActionChains(browser).move_to_element_with_offset(area, 0, -int(area.rect["height"] / 2) - 40).perform()
     if not all(labels):
         return [f"interactive figure {name!r}: hovering its data shows no hover label ({labels})"]
     if labels[0] == labels[1]:
