@@ -279,16 +279,16 @@ def show_interactive(fig, *, name: str, caption: str, alt: str, height: int | No
         display(bundle, raw=True)
         return
     # Colab draws neither plotly's mime type nor HTML that expects the book's plotly.js: plotly's colab
-    # renderer puts plotly.js (from plotly's CDN) into the output itself.
+    # renderer puts plotly.js (from plotly's CDN) into the output itself. (Called directly, not through
+    # pio.show, which also insists on nbformat being installed.)
+    import copy
+
     import plotly.io as pio
 
     figure = bundle[_PLOTLY_MIME]
-    pio.show(
-        {"data": figure["data"], "layout": figure["layout"]},
-        renderer="colab",
-        config=figure["config"],
-        validate=False,
-    )
+    renderer = copy.copy(pio.renderers["colab"])
+    renderer.config = figure["config"]
+    display(renderer.to_mimebundle({"data": figure["data"], "layout": figure["layout"]}), raw=True)
     caption_html = html.escape(caption, quote=False)
     display(HTML(f"<p><strong>Interactive figure.</strong> {caption_html}</p><p>{html.escape(alt)}</p>"))
 
