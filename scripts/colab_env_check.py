@@ -17,7 +17,8 @@ the effect of the chapters' Colab cell on an environment with Colab's package ve
    (imports guarded by ``except ImportError`` excepted) imports; ``utils`` is the copy's; Sonar
    and MNIST-1D load; a tiny ``utils.engine.fast_cv`` run on each; a 2-fold, 2-epoch scikeras
    Pipeline run (``utils.evaluation.reference_cv``), recognised as a classifier by scikit-learn;
-   ``keras.wrappers.SKLearnClassifier`` imports.
+   ``keras.wrappers.SKLearnClassifier`` imports; ``utils.interactive.show_interactive`` draws a plotly
+   figure with plotly's ``colab`` renderer.
 
 Each step is printed as it starts, with its time when it ends. The exit status is 0 when every
 step passed and 1 otherwise, with a message naming the step and what went wrong.
@@ -240,7 +241,7 @@ check(sys.path[0] == course, f"the cell did not put the course first on sys.path
 check(os.getcwd() == os.path.join(course, "chapters"), f"the cell did not change to chapters/: {os.getcwd()}")
 
 versions = {}
-for name in ["tensorflow", "keras", "scikit-learn", "numpy", "scipy", "pandas", "matplotlib", "scikeras"]:
+for name in ["tensorflow", "keras", "scikit-learn", "numpy", "scipy", "pandas", "matplotlib", "scikeras", "plotly"]:
     try:
         versions[name] = importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
@@ -301,6 +302,19 @@ say(f"scikeras Pipeline (reference_cv), 2 folds x 2 epochs: scores {np.round(res
 from keras.wrappers import SKLearnClassifier
 
 say(f"keras.wrappers.SKLearnClassifier imports ({SKLearnClassifier.__module__})")
+
+# --- an interactive figure, as a chapter shows it in Colab: plotly's colab renderer, then the caption
+import IPython.display
+import plotly.graph_objects as go
+from utils.interactive import show_interactive
+
+shown = []
+IPython.display.display = lambda *objs, **kwargs: shown.extend(objs)
+show_interactive(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])), name="fig-smoke", caption="A smoke test.",
+                 alt="Two points, at 3 and at 4: the smoke test of an interactive figure in Colab.")
+check(len(shown) == 2 and "cdn.plot.ly" in shown[0].get("text/html", ""),
+      f"show_interactive in Colab did not draw with plotly's colab renderer: {str(shown)[:300]}")
+say(f"utils.interactive.show_interactive in Colab: plotly {importlib.metadata.version('plotly')}, colab renderer")
 if failures:
     print(f"    {len(failures)} check(s) failed", flush=True)
     sys.exit(1)

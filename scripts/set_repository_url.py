@@ -43,7 +43,8 @@ if "google.colab" in sys.modules:
     REPOSITORY = "{url}"
     if not os.path.isdir("/content/course"):
         subprocess.run(["git", "clone", "--depth", "1", REPOSITORY, "/content/course"], check=True)
-    missing = ["scikeras==0.13.0", "scikit-learn>=1.7", "jupyterquiz==2.9.6.4"]  # not in Colab
+    # Not in Colab, or not this version (plotly: the interactive figures); pip skips what is there.
+    missing = ["scikeras==0.13.0", "scikit-learn>=1.7", "jupyterquiz==2.9.6.4", "plotly==7.1.0"]
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
     if "/content/course" not in sys.path:
         sys.path.insert(0, "/content/course")

@@ -30,6 +30,14 @@ scrolls through it and checks that:
   value into a numeric question, and each time the question's feedback must appear,
   marked incorrect or correct, with the answer's own feedback text; a self-check on any
   other page is answered the same way;
+- every interactive figure (``utils.interactive.show_interactive``; a chapter page shows at least
+  as many as its notebook has shown cells calling it) is drawn by plotly.js, which the book serves
+  from its own ``_static`` folder (no network): an SVG plot with a drawn trace inside the figure, its
+  fallback text gone, a caption and a text alternative with numbers under it. The test then uses it
+  as a reader would: it moves the slider, if the figure has one, and the plot must change; it hovers
+  two data points (or two places of a line plot) and a hover label must appear and change. On a page
+  whose plotly.js did not load, every interactive figure fails here (and the browser logs the
+  missing file). Each figure gets a screenshot of its own (``...--NAME.png``);
 - every formula was typeset by MathJax (no raw TeX left, no MathJax errors), and
   the chapters that are about formulas have some;
 - on chapter pages, the Binder and Colab launch buttons open this chapter's
@@ -226,6 +234,11 @@ def _shown_code_cells(notebook: Path) -> list[str]:
 def _plot_cells(notebook: Path) -> int:
     """How many figures the page must show at least: shown code cells that call ``plt.show()``."""
     return sum("plt.show()" in source for source in _shown_code_cells(notebook))
+
+
+def _interactive_cells(notebook: Path) -> int:
+    """How many interactive figures the page must show at least: shown code cells calling ``show_interactive(``."""
+    return sum("show_interactive(" in source for source in _shown_code_cells(notebook))
 
 
 def _repository():
@@ -696,6 +709,10 @@ def test_page_as_a_reader_sees_it(page, browser, server, screenshots):
     problems += _check_self_check(
         browser, required=is_chapter and not Path(page).name.startswith("appendix_")
     )
+    # Interactive figures: drawn by the book's own plotly.js, and they answer the slider and the mouse
+    problems += _check_interactive_figures(
+        browser, notebook if is_chapter else None, screenshots / page.replace("/", "__")
+    )
     _screenshot(browser, screenshots / (page.replace("/", "__") + ".png"))
 
     # Images
@@ -760,6 +777,176 @@ def test_page_as_a_reader_sees_it(page, browser, server, screenshots):
             problems.append(f"browser console: {message[:300]}")
 
     assert not problems, f"{page}.html:\n  - " + "\n  - ".join(problems)
+
+
+#: How long a page may take to draw its interactive figures (plotly.js is loaded deferred).
+PLOTLY_WAIT_SECONDS = 20
+
+_FIGURE_STATE_JS = """
+const plot = document.getElementById(arguments[0] + '-plot');
+const svgs = plot ? Array.from(plot.querySelectorAll('svg.main-svg')) : [];
+const shapes = svgs.reduce((n, s) => n + s.querySelectorAll('path, line, rect, text, circle').length, 0);
+const traces = plot ? plot.querySelectorAll('.scatterlayer .trace, .barlayer .trace, .boxlayer .trace').length : 0;
+// What the reader sees of the data: the drawn lines and markers, and the titles.
+const drawn = plot ? Array.from(plot.querySelectorAll(
+    '.scatterlayer .trace path.js-line, .scatterlayer .trace path.point, .barlayer path, .gtitle'))
+    .filter(e => e.getBoundingClientRect().width + e.getBoundingClientRect().height > 0)
+    .map(e => (e.getAttribute('d') || '') + (e.getAttribute('transform') || '') + e.textContent).join('|') : '';
+const hover = plot ? Array.from(plot.querySelectorAll('.hoverlayer')).map(e => e.textContent).join(' ') : '';
+return {svgs: svgs.length, shapes: shapes, traces: traces, drawn: drawn, hover: hover.trim(),
+        fallback: plot ? plot.querySelectorAll('[class$="-fallback"]').length : 0,
+        slider: plot ? plot.querySelectorAll('.slider-container .slider-rail-touch-rect').length : 0,
+        sliderActive: plot && plot._fullLayout && plot._fullLayout.sliders && plot._fullLayout.sliders.length
+            ? plot._fullLayout.sliders[0].active : null,
+        plotly: !!window.Plotly};
+"""
+
+
+def _check_interactive_figures(browser, notebook: Path | None, shot_prefix: Path) -> list[str]:
+    """Every interactive figure is drawn by plotly.js, and its slider and hover labels respond."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    figures = browser.find_elements(By.CSS_SELECTOR, "article figure.course-interactive")
+    problems = []
+    wanted = _interactive_cells(notebook) if notebook is not None else 0
+    if len(figures) < wanted:
+        problems.append(
+            f"too few interactive figures: the page shows {len(figures)}, but {notebook.name} has {wanted} "
+            "shown cell(s) calling show_interactive"
+        )
+    names = [figure.get_attribute("id") for figure in figures]
+    if len(set(names)) != len(names):
+        problems.append(f"interactive figures share an id: {names}")
+    for figure, name in zip(figures, names):
+        where = f"interactive figure {name!r}"
+        state = functools.partial(browser.execute_script, _FIGURE_STATE_JS, name)
+        try:
+            WebDriverWait(browser, PLOTLY_WAIT_SECONDS).until(
+                lambda _d, s=state: s()["svgs"] and s()["traces"]
+            )
+        except TimeoutException:
+            pass
+        before = state()
+        if not (before["svgs"] and before["traces"]):
+            problems.append(
+                f"{where} was not drawn (no SVG plot with a trace in it after {PLOTLY_WAIT_SECONDS} s; "
+                f"window.Plotly {'exists' if before['plotly'] else 'is undefined'}): did the book's plotly.js load?"
+            )
+            continue
+        if before["shapes"] < SVG_MIN_ELEMENTS:
+            problems.append(f"{where} is blank: only {before['shapes']} drawing elements")
+        if before["fallback"]:
+            problems.append(f"{where} still shows its fallback text after plotly.js drew it")
+        caption = figure.find_elements(By.CSS_SELECTOR, "figcaption")
+        alt = figure.find_elements(By.CSS_SELECTOR, f"#{name}-alt")
+        if not caption or len(caption[0].text.split()) < 5:
+            problems.append(f"{where} has no caption")
+        if not alt or not re.search(r"\d", alt[0].text):
+            problems.append(f"{where} has no text alternative with numbers (#{name}-alt)")
+        # The whole figure in view, below the theme's sticky header: the mouse acts on what is shown.
+        browser.execute_script("window.scrollBy(0, arguments[0].getBoundingClientRect().top - 80);", figure)
+        if before["slider"]:
+            problems += _move_slider(browser, name, before, state)
+        problems += _hover_two_points(browser, name, state)
+        _figure_screenshot(browser, figure, Path(f"{shot_prefix}--{name}.png"))  # with the last hover label
+        area = browser.find_element(By.CSS_SELECTOR, f"#{name}-plot .draglayer .nsewdrag")
+        ActionChains(browser).move_to_element_with_offset(
+            area, 0, -int(area.rect["height"] / 2) - 40
+        ).perform()
+    return problems
+
+
+def _figure_screenshot(driver, element, path: Path):
+    """A PNG of one element, whole even when it is taller than the window (the window grows meanwhile)."""
+    rect = driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.left, r.top, r.width, r.height];", element
+    )
+    width = driver.execute_script("return window.innerWidth")
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": int(rect[1] + rect[3]) + 10, "deviceScaleFactor": 1, "mobile": False},
+    )
+    try:
+        scroll = driver.execute_script(
+            "return [window.scrollX, window.scrollY];"
+        )  # the clip is in page coordinates
+        clip = {
+            "x": rect[0] + scroll[0],
+            "y": rect[1] + scroll[1],
+            "width": rect[2],
+            "height": rect[3],
+            "scale": 1,
+        }
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": clip})
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def _move_slider(browser, name: str, before: dict, state) -> list[str]:
+    """Click the slider's rail at its other end: the slider moves and the drawn plot changes."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    rail = browser.find_element(By.CSS_SELECTOR, f"#{name}-plot .slider-container .slider-rail-touch-rect")
+    width = rail.rect["width"]
+    steps = browser.execute_script(
+        "return document.getElementById(arguments[0] + '-plot')._fullLayout.sliders[0].steps.length;", name
+    )
+    # To the far end from where the slider stands: the last step, or the first when it stands at the last.
+    x = width / 2 - 3 if before["sliderActive"] != steps - 1 else -width / 2 + 3
+    ActionChains(browser).move_to_element_with_offset(rail, int(x), 0).click().perform()
+    try:
+        WebDriverWait(browser, 5).until(lambda _d: state()["drawn"] != before["drawn"])
+    except TimeoutException:
+        pass
+    after = state()
+    problems = []
+    if after["sliderActive"] == before["sliderActive"]:
+        problems.append(
+            f"interactive figure {name!r}: clicking the slider did not move it (step {before['sliderActive']})"
+        )
+    elif after["drawn"] == before["drawn"]:
+        problems.append(f"interactive figure {name!r}: the slider moved but the plot did not change")
+    return problems
+
+
+def _hover_two_points(browser, name: str, state) -> list[str]:
+    """Hover two data points (markers, else two places along the plot area): a label appears and changes."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    points = [
+        p
+        for p in browser.find_elements(By.CSS_SELECTOR, f"#{name}-plot .scatterlayer .trace path.point")
+        if p.is_displayed() and p.size["width"] > 0
+    ]
+    area = browser.find_element(By.CSS_SELECTOR, f"#{name}-plot .draglayer .nsewdrag")
+    if len(points) >= 2:
+        moves = [(points[len(points) // 4], 0, 0), (points[3 * len(points) // 4], 0, 0)]
+    else:
+        width = area.rect["width"]
+        moves = [(area, int(-width / 4), 0), (area, int(width / 4), 0)]
+    labels = []
+    for element, dx, dy in moves:
+        ActionChains(browser).move_to_element_with_offset(element, dx, dy).perform()
+        try:
+            WebDriverWait(browser, 3).until(lambda _d: state()["hover"] and state()["hover"] not in labels)
+        except TimeoutException:
+            pass
+        labels.append(state()["hover"])
+    if not all(labels):
+        return [f"interactive figure {name!r}: hovering its data shows no hover label ({labels})"]
+    if labels[0] == labels[1]:
+        return [f"interactive figure {name!r}: hovering two data points shows the same label {labels[0]!r}"]
+    return []
 
 
 def _check_launch_menu(browser, shot: Path) -> list[str]:

@@ -120,6 +120,40 @@ def test_every_figure_has_a_caption_a_name_and_alt_text(path):
     assert not missing, f"{path.name}: cells {missing} show a figure without caption, name and alt text"
 
 
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_plotly_figures_are_shown_with_show_interactive(path):
+    """A plotly figure is shown with utils.interactive.show_interactive, never with ``fig.show()``.
+
+    ``fig.show()`` outputs plotly's mime type, which the book cannot draw: the figure would be missing
+    from the page (and _config.yml suppresses myst-nb's unknown-mime-type warning). ``plt.show()`` is
+    matplotlib's and fine.
+    """
+    found = []
+    for index, _, tree in code_cells(path):
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "show"
+            ):
+                if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "plt"):
+                    found.append(f"cell {index}: {ast.unparse(node)[:80]}")
+    assert not found, f"{path.name}: show plotly figures with utils.interactive.show_interactive: {found}"
+
+
+def test_interactive_figure_names_are_unique_in_the_book():
+    """Each show_interactive(..., name=...) is an HTML id and a link target: one per book."""
+    names = []
+    for path in CHAPTERS:
+        for _, _, tree in code_cells(path):
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "show_interactive":
+                    name = {k.arg: k.value for k in node.keywords}.get("name")
+                    assert isinstance(name, ast.Constant), f"{path.name}: name= must be a literal string"
+                    names.append(name.value)
+    assert len(names) == len(set(names)), names
+
+
 def solution_cells(path: Path):
     """``(index, cell)`` for every cell between a ``{solution-start}`` and its ``{solution-end}``."""
     inside = False

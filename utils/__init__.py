@@ -19,6 +19,7 @@ Each submodule has one job:
   never acted, identical runs), with its numbers and its sentence;
 - :mod:`utils.reporting`: generalization gaps, held-out loss plots and layer descriptions;
 - :mod:`utils.plotting`: the course's plotting style and recurring plots;
+- :mod:`utils.interactive`: interactive plotly figures for the book (no kernel), JupyterLab and Colab;
 - :mod:`utils.seed`: one call that makes a run repeatable;
 - :mod:`utils.checks`: the argument checks every module uses;
 - :mod:`utils.selfcheck`: each chapter's self-check questions, checked and shown with jupyterquiz;
