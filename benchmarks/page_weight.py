@@ -13,14 +13,14 @@ so a reader pays for them once per book, not once per page; the HTML and the fig
 
 from __future__ import annotations
 
+from utils.book import toc_pages
+
 import argparse
 import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
-
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,21 +44,6 @@ class _Links(HTMLParser):
             self.urls.append(attrs["href"])
         elif tag == "img" and attrs.get("src") and not attrs["src"].startswith("data:"):
             self.urls.append(attrs["src"])
-
-
-def toc_pages(toc: Path = ROOT / "_toc.yml") -> list[str]:
-    data = yaml.safe_load(toc.read_text(encoding="utf-8"))
-    pages = [data["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    walk(data.get("parts"))
-    return [re.sub(r"\.(md|ipynb)$", "", page) for page in pages]
 
 
 def weigh(html_dir: Path, page: str) -> dict:

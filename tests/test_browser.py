@@ -62,6 +62,8 @@ copy, so the test works on a machine without internet access; set
 
 from __future__ import annotations
 
+from utils.book import toc_pages
+
 import base64
 import functools
 import http.server
@@ -199,24 +201,7 @@ def _book_is_there():
         pytest.fail(f"BOOK_REQUIRE=1, but the browser test cannot run: {BOOK_PROBLEM}", pytrace=False)
 
 
-def _toc_pages(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
-    """Every page of the book, in order, as paths without suffix (``chapters/02_baseline``)."""
-    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    walk(toc.get("parts"))
-    walk(toc.get("chapters"))
-    return [re.sub(r"\.(md|ipynb)$", "", page) for page in pages]
-
-
-PAGES = _toc_pages()
+PAGES = toc_pages()
 
 
 def _shown_code_cells(notebook: Path) -> list[str]:

@@ -13,6 +13,8 @@ Also: the Binder install check (``test_binder_install``), skipped unless
 
 from __future__ import annotations
 
+from utils.book import toc_files
+
 import importlib.util
 import os
 import shutil
@@ -63,22 +65,6 @@ def _name(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
-def _toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    walk(toc.get("parts"))
-    walk(toc.get("chapters"))
-    return files
-
-
 # ------------------------------------------------------------------ the repository setting
 
 
@@ -100,13 +86,13 @@ def test_there_are_chapter_notebooks():
 
 def test_every_toc_entry_exists():
     missing = [
-        f for f in _toc_files() if not any((ROOT / f"{f}{ext}").is_file() for ext in ("", ".md", ".ipynb"))
+        f for f in toc_files() if not any((ROOT / f"{f}{ext}").is_file() for ext in ("", ".md", ".ipynb"))
     ]
     assert not missing, f"_toc.yml lists files that do not exist: {missing}"
 
 
 def test_every_chapter_notebook_is_in_the_toc():
-    listed = {f.removesuffix(".ipynb") for f in _toc_files()}
+    listed = {f.removesuffix(".ipynb") for f in toc_files()}
     orphans = [_name(p) for p in NOTEBOOKS if f"chapters/{p.stem}" not in listed]
     assert not orphans, f"notebooks missing from _toc.yml (the book would not show them): {orphans}"
 

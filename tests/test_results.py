@@ -125,3 +125,44 @@ def test_flags_must_be_one_boolean_per_split(name, flags):
 def test_flags_given_as_a_list_of_bools_become_an_array():
     r = CVResult(scores=[0.5, 0.9, 0.5], test_indices=FOLDS, diverged=[True, False, False])
     assert isinstance(r.diverged, np.ndarray) and r.diverged.dtype == bool and r.n_failed == 1
+
+
+def _history(n_splits=3, epochs=4, train_loss=0.2):
+    ones = np.ones((n_splits, epochs))
+    return {
+        "loss": 0.3 * ones,
+        "accuracy": 0.9 * ones,
+        "train_eval_loss": train_loss * ones,
+        "train_eval_accuracy": 0.95 * ones,
+        "val_loss": 0.4 * ones,
+        "val_accuracy": np.linspace(0.5, 0.8, epochs) * ones,
+    }
+
+
+def test_from_history_scores_the_last_epoch_and_flags_failed_splits():
+    y = np.array([0, 1] * 6)
+    splits = [
+        (np.arange(12)[np.arange(12) % 3 != k], np.arange(12)[np.arange(12) % 3 == k]) for k in range(3)
+    ]
+    history = _history()
+    history["loss"][1, 2] = np.nan  # split 2 diverged
+    history["train_eval_loss"][2, -1] = np.log(
+        2
+    )  # split 3 ends at the constant guess of two balanced classes
+    result = CVResult.from_history(history, splits, y, seconds=1.5, label="run", models=None)
+    np.testing.assert_allclose(result.scores, [0.8, 0.8, 0.8])
+    assert [t.tolist() for t in result.test_indices] == [s[1].tolist() for s in splits]
+    assert result.diverged.tolist() == [False, True, False]
+    assert result.collapsed.tolist() == [False, False, True]
+    assert result.label == "run" and result.seconds == 1.5 and result.models is None
+
+
+def test_from_history_refuses_a_history_that_does_not_match():
+    y = np.array([0, 1] * 6)
+    splits = [(np.arange(8), np.arange(8, 12))]
+    with pytest.raises(ValueError, match="history has 3 splits, but 1 were given"):
+        CVResult.from_history(_history(), splits, y, seconds=0.0)
+    with pytest.raises(ValueError, match=r"history lacks \['val_accuracy'\]"):
+        CVResult.from_history(
+            {k: v for k, v in _history(1).items() if k != "val_accuracy"}, splits, y, seconds=0.0
+        )

@@ -49,8 +49,6 @@ from utils.results import (
     CVResult,
     TrainedSplit,
     TrainingFailureWarning,
-    collapsed_splits,
-    constant_guess_loss,
 )
 from utils.seed import DEFAULT_SEED
 
@@ -925,17 +923,8 @@ def fast_cv(
             if keep_models:
                 for k, split_model in zip(members, trained):
                     models[k] = split_model
-    diverged = ~np.all(np.isfinite(history["loss"]), axis=1)
-    constant = [constant_guess_loss(y[train]) for train, _ in splits]
-    result = CVResult(
-        scores=history["val_accuracy"][:, -1].copy(),
-        test_indices=[te for _, te in splits],
-        history=history,
-        seconds=time.perf_counter() - start,
-        label=label,
-        diverged=diverged,
-        collapsed=collapsed_splits(history["train_eval_loss"][:, -1], constant) & ~diverged,
-        models=models,
+    result = CVResult.from_history(
+        history, splits, y, seconds=time.perf_counter() - start, label=label, models=models
     )
     if warn:
         result.warn_if_failed()

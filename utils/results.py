@@ -144,6 +144,39 @@ class CVResult:
                 )
             object.__setattr__(self, name, flags)
 
+    @classmethod
+    def from_history(
+        cls, history: dict, splits, y, *, seconds: float, label: str = "", models: list | None = None
+    ) -> CVResult:
+        """The result of a finished run from its per-epoch ``history`` (see the class's attributes).
+
+        Each split's score is its last epoch's held-out accuracy; a split *diverged* when its training
+        loss was ever not finite, and *collapsed* when it did not diverge and its final training loss
+        (dropout off) is at a constant guess's (:func:`collapsed_splits`, against the class frequencies
+        of its own training fold ``y[train]``). ``splits`` are the ``(train, test)`` index pairs.
+        """
+        splits = list(splits)
+        missing = {"loss", "train_eval_loss", "val_accuracy"} - set(history)
+        if missing:
+            raise ValueError(f"history lacks {sorted(missing)}")
+        if len(splits) != np.shape(history["loss"])[0]:
+            raise ValueError(
+                f"history has {np.shape(history['loss'])[0]} splits, but {len(splits)} were given"
+            )
+        y = np.asarray(y)
+        diverged = ~np.all(np.isfinite(history["loss"]), axis=1)
+        constant = [constant_guess_loss(y[train]) for train, _ in splits]
+        return cls(
+            scores=np.asarray(history["val_accuracy"])[:, -1].copy(),
+            test_indices=[test for _, test in splits],
+            history=history,
+            seconds=seconds,
+            label=label,
+            diverged=diverged,
+            collapsed=collapsed_splits(np.asarray(history["train_eval_loss"])[:, -1], constant) & ~diverged,
+            models=models,
+        )
+
     @property
     def failed(self) -> np.ndarray:
         """Boolean per split: diverged or collapsed (all ``False`` when not checked)."""

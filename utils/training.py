@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from utils.checks import check_int
 from utils.evaluation import resolve_splits
-from utils.results import CVResult, TrainedSplit, collapsed_splits, constant_guess_loss
+from utils.results import CVResult, TrainedSplit
 from utils.seed import DEFAULT_SEED
 
 import time
@@ -58,7 +58,8 @@ class _EpochMetrics(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         values = []
         for X, y in self.data:
-            probabilities = keras.ops.convert_to_numpy(self.model(X, training=False))
+            # one compiled pass over all rows (dropout off), about twice as fast as calling the model
+            probabilities = keras.ops.convert_to_numpy(self.model.predict_on_batch(X))
             values.extend(_losses_and_hits(probabilities, y))
         self.rows.append(tuple(values))
 
@@ -157,17 +158,8 @@ def keras_cv(
                 f"{time.perf_counter() - split_start:.1f} s",
                 flush=True,
             )
-    diverged = ~np.all(np.isfinite(history["loss"]), axis=1)
-    constant = [constant_guess_loss(y[train]) for train, _ in splits]
-    result = CVResult(
-        scores=history["val_accuracy"][:, -1].copy(),
-        test_indices=[test for _, test in splits],
-        history=history,
-        seconds=time.perf_counter() - start,
-        label=label,
-        diverged=diverged,
-        collapsed=collapsed_splits(history["train_eval_loss"][:, -1], constant) & ~diverged,
-        models=models,
+    result = CVResult.from_history(
+        history, splits, y, seconds=time.perf_counter() - start, label=label, models=models
     )
     if warn:
         result.warn_if_failed()
