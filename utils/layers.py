@@ -18,7 +18,7 @@ class MCDropout(keras.layers.Dropout):
     ``model(x, training=True)`` would switch *every* layer to training mode; a BatchNormalization
     layer would then normalise with the statistics of the current batch, and a prediction would
     depend on which other examples share its batch. Replacing only the dropout layers with this one
-    keeps dropout on (one random thinned network per call) while every other layer stays in
+    keeps dropout on (a new mask for every example on every call) while every other layer stays in
     inference mode. Averaging many calls gives the Monte Carlo dropout prediction
     (Gal and Ghahramani, 2016); their spread is its uncertainty.
     """
